@@ -1,0 +1,452 @@
+"""The domain of factcheck: see DESIGN.md "The domain"."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from .normalize import normalize_url
+
+SLUG_MAX_LENGTH = 80
+
+
+class Verdict(models.TextChoices):
+    TRUE = "true", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    FALSE = "false", "False"
+    UNPROVEN = "unproven", "Unproven"
+    UNVERIFIED = "unverified", "Not yet rated"
+
+
+# The rating scale: ClaimReview ratingValue (worst 1, best 5) and the meaning shown to readers.
+VERDICT_SCALE = {
+    Verdict.TRUE: (5, "The claim is accurate and nothing significant is missing."),
+    Verdict.MOSTLY_TRUE: (4, "The claim is accurate but needs clarification or additional information."),
+    Verdict.MIXED: (3, "The claim is partly accurate and partly inaccurate."),
+    Verdict.MOSTLY_FALSE: (
+        2,
+        "The claim contains an element of truth but ignores facts that would change the impression.",
+    ),
+    Verdict.FALSE: (1, "The claim is not accurate."),
+    Verdict.UNPROVEN: (None, "The evidence does not settle it, either way."),
+    Verdict.UNVERIFIED: (None, "We have not rated this claim yet."),
+}
+
+
+def verdict_rating_value(verdict: str) -> int | None:
+    return VERDICT_SCALE[Verdict(verdict)][0]
+
+
+def verdict_meaning(verdict: str) -> str:
+    return VERDICT_SCALE[Verdict(verdict)][1]
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+# Statuses a reader may see: a retracted claim keeps its URL and shows its notice.
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
+
+wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q42: Q and a number.")
+language_validator = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Use a language code such as en, fr or pt-BR.")
+
+
+def can_see_unpublished(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff and user.has_perm("claims.view_claim"))
+
+
+def unique_slug(model, text: str, *, exclude_pk=None) -> str:
+    """A slug made from text that no other row of model has."""
+    base = slugify(text)[:SLUG_MAX_LENGTH].strip("-") or model._meta.model_name
+    slug, n = base, 2
+    taken = model._default_manager.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+        n += 1
+    return slug
+
+
+class NormalizedURLField(models.URLField):
+    """A URL stored in normalized form, so uniqueness holds across spellings."""
+
+    def pre_save(self, model_instance, add):
+        value = normalize_url(getattr(model_instance, self.attname) or "")
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return normalize_url(value) if value else value
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH, unique=True, blank=True, help_text="Made from the name when left empty."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Topic, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("claims:topic_detail", kwargs={"slug": self.slug})
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if can_see_unpublished(user):
+            return self
+        public_claims = Claim.objects.public()
+        return self.filter(
+            Exists(public_claims.filter(claimant=OuterRef("pk")))
+            | Exists(Statement.objects.public().filter(speaker=OuterRef("pk")))
+        )
+
+
+class Speaker(TimeStamped):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANIZATION = "organization", "Organization"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH, unique=True, blank=True, help_text="Made from the name when left empty."
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    title = models.CharField(max_length=200, blank=True, help_text="Role or title, e.g. 'OpenAI spokesperson'.")
+    affiliation = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The organization this speaker speaks for, if any.",
+    )
+    wikidata_id = models.CharField("Wikidata id", max_length=20, blank=True, validators=[wikidata_validator])
+    url = models.URLField("URL", max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    objects = SpeakerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Speaker, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("claims:speaker_detail", kwargs={"slug": self.slug})
+
+
+class SourceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if can_see_unpublished(user):
+            return self
+        return self.filter(
+            Exists(Claim.objects.public().filter(first_appearance=OuterRef("pk")))
+            | Exists(Statement.objects.public().filter(source=OuterRef("pk")))
+        )
+
+
+class Source(TimeStamped):
+    class Kind(models.TextChoices):
+        NEWS_ARTICLE = "news_article", "News article"
+        OFFICIAL_STATEMENT = "official_statement", "Official statement"
+        INTERVIEW = "interview", "Interview"
+        SOCIAL_POST = "social_post", "Social post"
+        FORUM_POST = "forum_post", "Forum post"
+        OPEN_LETTER = "open_letter", "Open letter"
+        DOCUMENT = "document", "Document"
+        DATASET = "dataset", "Dataset"
+        OTHER = "other", "Other"
+
+    url = NormalizedURLField(
+        "URL",
+        max_length=1000,
+        unique=True,
+        help_text="Stored normalized: scheme and host lower-cased, no trailing slash, "
+        "no utm_* or other tracking parameters.",
+    )
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.NEWS_ARTICLE, db_index=True)
+    published_on = models.DateField(null=True, blank=True, db_index=True)
+    accessed_at = models.DateTimeField(null=True, blank=True, help_text="When the newsroom last read it.")
+    archive_url = models.URLField(
+        "archive URL", max_length=1000, blank=True, help_text="A saved copy, e.g. on the Wayback Machine."
+    )
+    notes = models.TextField(blank=True, help_text="Internal notes; not shown to readers.")
+    history = HistoricalRecords()
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.publisher})" if self.publisher else self.title
+
+    def get_absolute_url(self):
+        return reverse("claims:source_detail", kwargs={"pk": self.pk})
+
+
+class StatementQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(Exists(Evidence.objects.filter(statement=OuterRef("pk"), claim__status__in=PUBLIC_STATUSES)))
+
+    def visible_to(self, user):
+        return self if can_see_unpublished(user) else self.public()
+
+
+class Statement(TimeStamped):
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statements")
+    speaker = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text="Who said it; empty when unattributed.",
+    )
+    text = models.TextField()
+    is_quote = models.BooleanField("verbatim quote", default=True, help_text="Off for a paraphrase.")
+    stated_on = models.DateField(null=True, blank=True, db_index=True)
+    history = HistoricalRecords()
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-stated_on", "id"]
+
+    def __str__(self):
+        who = self.speaker.name if self.speaker_id else "Unattributed"
+        text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        return f"{who}: {text}"
+
+    def get_absolute_url(self):
+        return self.source.get_absolute_url() + f"#statement-{self.pk}"
+
+
+class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        """Published and retracted claims: what a reader may see."""
+        return self.filter(status__in=PUBLIC_STATUSES)
+
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        return self if can_see_unpublished(user) else self.public()
+
+
+class Claim(TimeStamped):
+    text = models.TextField(help_text="The assertion being checked, as a single sentence.")
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        help_text="Made from the text when left empty; fixed once published.",
+    )
+    claimant = models.ForeignKey(
+        Speaker, on_delete=models.PROTECT, null=True, blank=True, related_name="claims", help_text="Who made the claim."
+    )
+    first_appearance = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="first_appearance_of",
+        help_text="Where the claim first appeared.",
+    )
+    first_appeared_on = models.DateField(null=True, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    summary = models.TextField(blank=True, help_text="The fact check in Markdown; sanitized when shown.")
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.UNVERIFIED, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    language = models.CharField(max_length=16, default="en", validators=[language_validator])
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Bumped on every save; guards against lost updates."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retraction_reason = models.TextField(blank=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[topics])
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        permissions = [("publish_claim", "Can publish and retract claims and set verdicts")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="claim_status_published"),
+            models.Index(fields=["status", "-updated_at"], name="claim_status_updated"),
+            models.Index(fields=["status", "verdict"], name="claim_status_verdict"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=PUBLIC_STATUSES, verdict=Verdict.UNVERIFIED),
+                name="claim_public_is_rated",
+                violation_error_message="A published claim needs a verdict other than 'Not yet rated'.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.RETRACTED) | ~Q(retraction_reason=""),
+                name="claim_retraction_has_reason",
+                violation_error_message="A retracted claim needs its reason.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 100 else self.text[:97] + "…"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Claim, self.text, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("claims:claim_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def rating_value(self) -> int | None:
+        return verdict_rating_value(self.verdict)
+
+    @property
+    def verdict_meaning(self) -> str:
+        return verdict_meaning(self.verdict)
+
+
+class Evidence(TimeStamped):
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        REFUTES = "refutes", "Refutes"
+        CONTEXT = "context", "Context"
+
+    class Rank(models.TextChoices):
+        PREFERRED = "preferred", "Preferred"
+        NORMAL = "normal", "Normal"
+        DEPRECATED = "deprecated", "Deprecated"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="evidence")
+    stance = models.CharField(max_length=20, choices=Stance.choices)
+    rank = models.CharField(max_length=20, choices=Rank.choices, default=Rank.NORMAL)
+    deprecation_reason = models.TextField(blank=True, help_text="Required when the rank is deprecated.")
+    note = models.TextField(blank=True, help_text="How the statement bears on the claim.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "rank", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "statement"],
+                name="evidence_one_per_claim_statement",
+                violation_error_message="This statement is already evidence for this claim.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rank="deprecated") | ~Q(deprecation_reason=""),
+                name="evidence_deprecated_has_reason",
+                violation_error_message="Deprecated evidence needs a reason.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stance_display()}: {self.statement_id} → {self.claim_id}"
+
+
+class VerdictChange(models.Model):
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial rating"
+        UPDATE = "update", "Update on new evidence"
+        CORRECTION = "correction", "Correction of an error"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdict_changes")
+    previous_verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "changed_at", "id"]
+        indexes = [models.Index(fields=["kind", "-changed_at"], name="verdictchange_kind_changed")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="verdictchange_has_reason",
+                violation_error_message="A verdict change needs its reason.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_previous_verdict_display()} → {self.get_verdict_display()} ({self.get_kind_display()})"
+
+
+class ExternalReview(TimeStamped):
+    """Another fact-checker's review of a claim, as imported from ClaimReview or Google Fact Check Tools."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="external_reviews")
+    url = NormalizedURLField("review URL", max_length=1000, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    publisher_name = models.CharField(max_length=200, blank=True)
+    publisher_url = models.URLField("publisher URL", max_length=1000, blank=True)
+    reviewed_on = models.DateField(null=True, blank=True)
+    textual_rating = models.CharField(max_length=200, blank=True, help_text="The rating in the publisher's own words.")
+    rating_value = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    best_rating = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    worst_rating = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    mapped_verdict = models.CharField(
+        max_length=20, choices=Verdict.choices, default=Verdict.UNVERIFIED, help_text="Our verdict for their rating."
+    )
+    language = models.CharField(max_length=16, blank=True, validators=[language_validator])
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "-reviewed_on", "id"]
+
+    def __str__(self):
+        return f"{self.publisher_name or self.url}: {self.textual_rating or '?'}"

@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = f"{settings.SITE_NAME} editors"
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path(settings.ADMIN_PATH, admin.site.urls),
+    path("api/v1/", include("claims.api.urls")),
+    path("", include("claims.urls")),
+]

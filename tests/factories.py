@@ -1,0 +1,122 @@
+"""One factory per model."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from claims.models import Claim, Evidence, Source, Speaker, Statement, Status, Topic, Verdict, VerdictChange
+
+
+def _add_groups(user, create, names):
+    if create and names:
+        user.groups.add(*Group.objects.filter(name__in=names))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+    groups = factory.PostGeneration(lambda user, create, extracted, **kw: _add_groups(user, create, extracted))
+
+
+class EditorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"editor{n}")
+    is_staff = True
+    groups = factory.PostGeneration(lambda user, create, extracted, **kw: _add_groups(user, create, ["Editors"]))
+
+
+class ReviewerFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"reviewer{n}")
+    is_staff = True
+    groups = factory.PostGeneration(lambda user, create, extracted, **kw: _add_groups(user, create, ["Reviewers"]))
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Speaker
+
+    name = factory.Sequence(lambda n: f"Speaker {n}")
+    kind = Speaker.Kind.PERSON
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    url = factory.Sequence(lambda n: f"https://news.example.org/story-{n}")
+    title = factory.Sequence(lambda n: f"Story {n}")
+    publisher = "Example News"
+    kind = Source.Kind.NEWS_ARTICLE
+    published_on = datetime.date(2024, 11, 26)
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statement
+
+    source = factory.SubFactory(SourceFactory)
+    speaker = factory.SubFactory(SpeakerFactory)
+    text = factory.Sequence(lambda n: f"Statement number {n} about the matter.")
+    is_quote = True
+    stated_on = datetime.date(2024, 11, 26)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A draft, unrated claim; use PublishedClaimFactory for one a reader sees."""
+
+    class Meta:
+        model = Claim
+        skip_postgeneration_save = True
+
+    text = factory.Sequence(lambda n: f"Claim number {n} is true.")
+    claimant = factory.SubFactory(SpeakerFactory)
+    status = Status.DRAFT
+    verdict = Verdict.UNVERIFIED
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.add(*extracted)
+
+
+class PublishedClaimFactory(ClaimFactory):
+    status = Status.PUBLISHED
+    verdict = Verdict.FALSE
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    claim = factory.SubFactory(ClaimFactory)
+    statement = factory.SubFactory(StatementFactory)
+    stance = Evidence.Stance.SUPPORTS
+    rank = Evidence.Rank.NORMAL
+
+
+class VerdictChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VerdictChange
+
+    claim = factory.SubFactory(ClaimFactory)
+    previous_verdict = Verdict.UNVERIFIED
+    verdict = Verdict.FALSE
+    kind = VerdictChange.Kind.INITIAL
+    reason = "Rated on the evidence gathered."
