@@ -7,6 +7,7 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
+    path("api/v1/", include("claims.api.exchange")),  # ClaimReview feed and import
     path("api/v1/", include("claims.api.urls")),
     path("", include("claims.urls")),
 ]
