@@ -1,0 +1,51 @@
+"""Load the demo story (the Sora leak) and, in debug, the demo accounts. Safe to run again."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from claims.demo import CLAIMS, ensure_demo_accounts, load_demo_story
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo story: artists who said they leaked access to OpenAI's Sora (November 2024). "
+        "With DEBUG on, also create demo accounts (editor, reviewer, admin). Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-accounts", action="store_true", help="Load the story only; create no accounts.")
+
+    def handle(self, *args, no_accounts=False, **options):
+        report = load_demo_story()
+        if report.changed:
+            made = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items())) or "nothing new"
+            self.stdout.write(self.style.SUCCESS(f"Loaded the demo story ({len(CLAIMS)} claims): created {made}."))
+        else:
+            self.stdout.write("The demo story is already loaded; nothing changed.")
+
+        if no_accounts:
+            self.stdout.write("Demo accounts skipped (--no-accounts).")
+            return
+        if not settings.DEBUG:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Not creating demo accounts: DEBUG is off, and fixed demo passwords do not belong on a "
+                    "real site. Run with DJANGO_DEBUG=1 for a local demo, or create users with "
+                    "`python manage.py createsuperuser`."
+                )
+            )
+            return
+        self._print_logins(ensure_demo_accounts())
+
+    def _print_logins(self, accounts):
+        admin_url = f"{settings.SITE_URL}/{settings.ADMIN_PATH}"
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (DEBUG only) for the editors' admin at {admin_url}")
+        for account in accounts:
+            state = "created" if account.created else "exists"
+            if account.password_is_demo:
+                login = f"password {account.password}"
+            else:
+                login = "password changed since it was created"
+            self.stdout.write(f"  {account.username:<9} {login:<28} ({account.role}; {state})")
+        self.stdout.write(f"Public site: {settings.SITE_URL}/")
