@@ -1,5 +1,4 @@
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,19 +13,15 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", metavar="FILE", help="Write to FILE instead of standard output.")
 
     def handle(self, *args, output=None, **options):
-        out = sys.stdout if output is None else None
-        if output is not None:
-            try:
-                out = open(output, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as error:
-                raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
         claims = exportable_claims()
         feed = build_feed(claims.iterator(chunk_size=500), date_modified=feed_date_modified(claims))
+        text = json.dumps(feed, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2) + "\n"
+        if output is None:
+            self.stdout.write(text, ending="")
+            return
         try:
-            json.dump(feed, out, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-            out.write("\n")
-        finally:
-            if output is not None:
-                out.close()
-        if output is not None:
-            self.stderr.write(f"Wrote {len(feed['dataFeedElement'])} ClaimReview items to {output}.")
+            with open(output, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+        self.stderr.write(f"Wrote {len(feed['dataFeedElement'])} ClaimReview items to {output}.")

@@ -1,5 +1,3 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.exchange.dataset import export_dataset
@@ -16,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, output=None, **options):
         if output is None:
-            export_dataset(sys.stdout)
+            export_dataset(self.stdout)
             return
         try:
             with open(output, "w", encoding="utf-8", newline="\n") as out:
