@@ -1,8 +1,12 @@
 """The rules the models and the database hold: unique normalized URLs, evidence, verdicts, slugs, validators."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from claims.models import SLUG_MAX_LENGTH, Claim, Evidence, Source, Speaker, Status, Topic, Verdict, VerdictChange
 from claims.normalize import normalize_url
@@ -287,3 +291,37 @@ def test_every_change_is_in_history():
     assert [h.text for h in claim.history.order_by("history_id")] == ["Before.", "After."]
     for model in (Claim, Evidence, Source, Speaker, Topic, VerdictChange):
         assert hasattr(model, "history"), model
+
+
+# Properties of normalize_url over many generated URLs
+
+_segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-_.~", min_size=1, max_size=12)
+_host = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFG0123456789", min_size=1, max_size=10), min_size=2)
+_params = st.lists(
+    st.tuples(st.sampled_from(["id", "q", "page", "utm_source", "utm_medium", "fbclid", "gclid"]), _segment), max_size=5
+)
+
+
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "Https"]),
+    host=_host,
+    path=st.lists(_segment, max_size=4),
+    params=_params,
+    slash=st.booleans(),
+    fragment=st.one_of(st.none(), _segment),
+)
+def test_normalize_url_properties(scheme, host, path, params, slash, fragment):
+    url = f"{scheme}://{'.'.join(host)}/{'/'.join(path)}{'/' if slash else ''}"
+    if params:
+        url += "?" + "&".join(f"{k}={v}" for k, v in params)
+    if fragment:
+        url += "#" + fragment
+    normalized = normalize_url(url)
+    assert normalize_url(normalized) == normalized
+    assert normalized.startswith(("http://", "https://"))
+    assert "#" not in normalized
+    assert not normalized.endswith("/")
+    assert "utm_" not in normalized and "fbclid" not in normalized and "gclid" not in normalized
+    assert urlsplit(normalized).netloc == ".".join(host).lower()
+    kept = {k for k, _ in params if k in ("id", "q", "page")}
+    assert all(f"{k}=" in normalized for k in kept)
