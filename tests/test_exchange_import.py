@@ -251,10 +251,13 @@ def test_file_errors_say_what_is_wrong(tmp_path, capsys):
     (tmp_path / "nothing.json").write_text('{"@type": "WebPage", "name": "no reviews here"}')
     (tmp_path / "text.txt").write_text("just some words")
     (tmp_path / "empty.json").write_text("  \n")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "number.json").write_text("42")
     err = StringIO()
-    files = ["malformed.json", "latin1.json", "nothing.json", "text.txt", "empty.json", "missing.json"]
+    files = ["malformed.json", "latin1.json", "nothing.json", "text.txt", "empty.json", "missing.json", "deep.json"]
+    files += ["number.json"]
     paths = [str(DATA / "malformed.json")] + [str(tmp_path / f) for f in files[1:]]
-    with pytest.raises(CommandError, match="6 file error"):
+    with pytest.raises(CommandError, match="8 file error"):
         call_command("import_claimreview", *paths, stdout=StringIO(), stderr=err)
     messages = err.getvalue()
     assert "malformed.json: not valid JSON: Unterminated string" in messages
@@ -263,6 +266,8 @@ def test_file_errors_say_what_is_wrong(tmp_path, capsys):
     assert "text.txt: neither JSON nor HTML" in messages
     assert "empty.json: the file is empty" in messages
     assert "missing.json: cannot read the file: No such file or directory" in messages
+    assert "deep.json: not valid JSON: nested too deeply" in messages
+    assert "number.json: no ClaimReview found" in messages
     assert not Claim.objects.exists()
 
 

@@ -6,7 +6,7 @@ Included from factcheck/urls.py ahead of the main API urls.
 from django.core.exceptions import RequestDataTooBig
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ParseError
 from rest_framework.generics import ListAPIView
@@ -42,6 +42,12 @@ class ClaimReviewFeedView(ListAPIView):
         return exportable_claims()
 
     @extend_schema(
+        operation_id="claimreview_feed",
+        tags=["claimreview"],
+        parameters=[
+            OpenApiParameter("cursor", str, description="The page, from the feed's `next` or `previous` link."),
+            OpenApiParameter("page_size", int, description="Items per page, 50 by default, at most 200."),
+        ],
         summary="ClaimReview DataFeed",
         description="A schema.org DataFeed of the ClaimReview of every published, rated claim, newest first; "
         "follow `next` for the following page.",
@@ -87,6 +93,8 @@ class ClaimReviewImportView(APIView):
     parser_classes = [MultiPartParser, RawBodyParser]
 
     @extend_schema(
+        operation_id="claimreview_import",
+        tags=["claimreview"],
         summary="Import ClaimReview",
         description="The body is the document itself (application/json, application/ld+json or text/html), or "
         "a multipart upload with one or more files in `file`. Claims are created or updated as drafts, "

@@ -187,7 +187,7 @@ def _url(value, prop: str, *, required: bool = False) -> str:
         _url_validator(value)
     except ValidationError:
         raise ItemError(f"bad URL in '{prop}': {value[:200]!r}") from None
-    if len(normalize_url(value)) > 1000:
+    if len(value) > 1000:
         raise ItemError(f"bad URL in '{prop}': longer than 1000 characters")
     return value
 
@@ -364,6 +364,13 @@ def _is_google(data) -> bool:
 
 
 def _parse_json(data, items: list) -> None:
+    try:
+        _parse_json_data(data, items)
+    except RecursionError:
+        raise DocumentError("the JSON is nested too deeply") from None
+
+
+def _parse_json_data(data, items: list) -> None:
     if _is_google(data):
         for i, claim in enumerate(data["claims"]):
             if not isinstance(claim, dict):
@@ -427,10 +434,12 @@ def parse_document(content: bytes | str) -> ParsedDocument:
     start = text.lstrip()[:1]
     items: list = []
     errors: list[str] = []
-    if start in ("{", "["):
+    if start and start != "<":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
+            if start not in "{[":
+                raise DocumentError("neither JSON nor HTML") from None
             raise DocumentError(_json_error(error)) from None
         except RecursionError:
             raise DocumentError("not valid JSON: nested too deeply") from None
@@ -457,10 +466,8 @@ def parse_document(content: bytes | str) -> ParsedDocument:
             _parse_json(data, items)
         if not items and not errors:
             raise DocumentError("no ClaimReview found in the page's JSON-LD script blocks")
-    elif not start:
-        raise DocumentError("the file is empty")
     else:
-        raise DocumentError("neither JSON nor HTML")
+        raise DocumentError("the file is empty")
     return ParsedDocument(items=items, errors=errors)
 
 
