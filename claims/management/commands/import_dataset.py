@@ -19,7 +19,7 @@ class Command(BaseCommand):
             if file == "-":
                 counts = import_dataset(sys.stdin)
             else:
-                with open(file, encoding="utf-8") as lines:
+                with open(file, encoding="utf-8-sig") as lines:
                     counts = import_dataset(lines)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
