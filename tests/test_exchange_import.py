@@ -152,12 +152,13 @@ def test_importing_the_same_files_twice_changes_nothing():
         "datafeed.json",
         "page.html",
         "google_claims_search.json",
+        "yoast_graph.html",
     ]
     run(*files)
     before = counts()
     updated_at = sorted(Claim.objects.values_list("id", "updated_at", "version"))
     out, _ = run(*files)
-    assert "0 created, 0 updated, 15 unchanged, 0 skipped" in out
+    assert "0 created, 0 updated, 16 unchanged, 0 skipped" in out
     assert counts() == before  # no new rows, no new history rows
     assert sorted(Claim.objects.values_list("id", "updated_at", "version")) == updated_at
 
@@ -340,3 +341,44 @@ def test_progress_is_shown_on_large_files(tmp_path):
 def test_progress_is_quiet_on_small_files():
     _, err = run("claimreview_list.json")
     assert "items" not in err
+
+
+def test_node_references_in_a_wordpress_style_graph_are_followed():
+    out, _ = run("yoast_graph.html")
+    assert "1 created" in out
+    r = review("https://watch.example.org/sora-paid")
+    assert (r.publisher_name, r.publisher_url, r.mapped_verdict) == (
+        "Claim Watch",
+        "https://watch.example.org/",
+        Verdict.MOSTLY_TRUE,
+    )
+    assert r.claim.claimant.name == "PR Puppets"
+    assert r.claim.first_appearance.url == "https://artists.example.net/open-letter"
+    assert str(r.claim.first_appeared_on) == "2024-11-26"
+
+
+def test_google_errors_name_the_claim_and_the_review(tmp_path):
+    response = {
+        "claims": [
+            {"text": "Fine.", "claimReview": [{"url": "https://g.example.org/1", "textualRating": "False"}]},
+            {"claimReview": [{"url": "https://g.example.org/2"}]},
+            {"text": "No review."},
+            {"text": "Bad review URL.", "claimReview": [{"url": "ftp://g.example.org/3"}, {"title": "no url"}]},
+            {"text": "Bad claim date.", "claimDate": "yesterday", "claimReview": [{"url": "https://g.example.org/5"}]},
+            "not an object",
+        ]
+    }
+    path = tmp_path / "google.json"
+    path.write_text(json.dumps(response))
+    out, err = run(path)
+    assert "1 created, 0 updated, 0 unchanged, 6 skipped" in out
+    for expected in [
+        "claims[1].claimReview[0]: missing required property 'text'",
+        "claims[2]: missing required property 'claimReview'",
+        "claims[3].claimReview[0]: bad URL in 'url': 'ftp://g.example.org/3'",
+        "claims[3].claimReview[1]: missing required property 'url'",
+        "claims[4].claimReview[0]: bad date in 'claimDate': 'yesterday'",
+        "claims[5]: not an object",
+    ]:
+        assert f"{path}: {expected}" in err
+    assert list(Claim.objects.values_list("text", flat=True)) == ["Fine."]

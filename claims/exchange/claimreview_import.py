@@ -383,8 +383,36 @@ def _parse_json_data(data, items: list) -> None:
             for j, review in enumerate(reviews):
                 _read(items, f"claims[{i}].claimReview[{j}]", _from_google, claim, review)
         return
+    _resolve_references(data)
     for obj in _claim_reviews(data):
         _read(items, f"item {len(items) + 1}", _from_claimreview, obj)
+
+
+def _resolve_references(data) -> None:
+    """Replace JSON-LD node references ({"@id": …} alone) by the node they name, as in an @graph."""
+    nodes = {}
+
+    def index(node):
+        if isinstance(node, list):
+            for child in node:
+                index(child)
+        elif isinstance(node, dict):
+            if isinstance(node.get("@id"), str) and len(node) > 1:
+                nodes.setdefault(node["@id"], node)
+            for child in node.values():
+                index(child)
+
+    def resolve(node):
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in list(children):
+            if isinstance(child, dict) and len(child) == 1 and child.get("@id") in nodes:
+                node[key] = nodes[child["@id"]]
+            else:
+                resolve(child)
+
+    index(data)
+    if nodes:
+        resolve(data)
 
 
 def _read(items: list, label: str, reader: Callable, *args) -> None:
