@@ -146,3 +146,9 @@ def test_renderer_shows_errors_as_rows():
         ["verdict", "'x' is not a verdict."],
         ["detail", "'=bad"],
     ]
+
+
+def test_renderer_shows_a_serialized_page_as_plain_rows():
+    page = {"count": 1, "next": None, "results": [{"id": 1, "text": "@risky"}]}
+    body = ClaimCSVRenderer().render(page)
+    assert list(csv.reader(io.StringIO(body.decode()))) == [["id", "text"], ["1", "'@risky"]]

@@ -99,6 +99,8 @@ def claims_csv_response(queryset: QuerySet, filename: str = "claims.csv") -> Htt
 
 def _plain_rows(data) -> Iterable[list[str]]:
     """Anything else a view answers with (errors, plain dicts or lists), as key/value CSV."""
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        data = data["results"]  # a paginated page that did not go through ClaimCSVListMixin
     if isinstance(data, dict):
         yield ["field", "value"]
         for key, value in data.items():
