@@ -1,13 +1,17 @@
 """`manage.py seed_demo`: the Sora leak story, idempotent, with demo accounts only in debug."""
 
+import os
 import re
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
 from django.db import models
 from django.urls import reverse
 
@@ -323,3 +327,33 @@ def test_existing_account_is_left_alone(settings):
     assert reviewer.check_password("a new secret of their own")
     assert "password changed since it was created" in out
     assert re.search(r"reviewer\s+password changed", out)
+
+
+# Refusals
+
+
+def test_refuses_an_unmigrated_database_with_a_clear_message(tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "run `python manage.py migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_refuses_when_the_groups_are_missing():
+    Group.objects.filter(name="Reviewers").delete()
+    with pytest.raises(CommandError, match="Reviewers group"):
+        seed()
+    assert not Claim.objects.exists()
+    assert not User.objects.exists()

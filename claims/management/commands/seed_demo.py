@@ -1,9 +1,12 @@
 """Load the demo story (the Sora leak) and, in debug, the demo accounts. Safe to run again."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 
-from claims.demo import CLAIMS, ensure_demo_accounts, load_demo_story
+from claims.demo import CLAIMS, EDITORS_GROUP, REVIEWERS_GROUP, ensure_demo_accounts, load_demo_story
 
 
 class Command(BaseCommand):
@@ -16,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-accounts", action="store_true", help="Load the story only; create no accounts.")
 
     def handle(self, *args, no_accounts=False, **options):
+        self._check_ready()
         report = load_demo_story()
         if report.changed:
             made = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items())) or "nothing new"
@@ -36,6 +40,19 @@ class Command(BaseCommand):
             )
             return
         self._print_logins(ensure_demo_accounts())
+
+    def _check_ready(self):
+        connection = connections[DEFAULT_DB_ALIAS]
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database is not up to date: run `python manage.py migrate` first.")
+        missing = {EDITORS_GROUP, REVIEWERS_GROUP} - set(Group.objects.values_list("name", flat=True))
+        if missing:
+            raise CommandError(
+                f"The {' and '.join(sorted(missing))} group(s) are missing. The claims migrations make them, "
+                "with their permissions; the demo records its workflow steps under a reviewer. Recreate "
+                "the group(s) in the admin, or load the demo into a freshly migrated database."
+            )
 
     def _print_logins(self, accounts):
         admin_url = f"{settings.SITE_URL}/{settings.ADMIN_PATH}"
