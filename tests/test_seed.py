@@ -357,3 +357,16 @@ def test_refuses_when_the_groups_are_missing():
         seed()
     assert not Claim.objects.exists()
     assert not User.objects.exists()
+
+
+def test_failure_creating_accounts_leaves_no_story(settings, monkeypatch):
+    settings.DEBUG = True
+
+    def refuse():
+        raise RuntimeError("simulated failure while creating accounts")
+
+    monkeypatch.setattr("claims.management.commands.seed_demo.ensure_demo_accounts", refuse)
+    with pytest.raises(RuntimeError):
+        seed()
+    assert not Claim.objects.exists()
+    assert not User.objects.exists()

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from claims.demo import CLAIMS, EDITORS_GROUP, REVIEWERS_GROUP, ensure_demo_accounts, load_demo_story
@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_accounts=False, **options):
         self._check_ready()
-        report = load_demo_story()
+        with transaction.atomic():  # the story and the accounts, or nothing
+            report = load_demo_story()
+            accounts = ensure_demo_accounts() if settings.DEBUG and not no_accounts else None
         if report.changed:
             made = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items())) or "nothing new"
             self.stdout.write(self.style.SUCCESS(f"Loaded the demo story ({len(CLAIMS)} claims): created {made}."))
@@ -29,8 +31,7 @@ class Command(BaseCommand):
 
         if no_accounts:
             self.stdout.write("Demo accounts skipped (--no-accounts).")
-            return
-        if not settings.DEBUG:
+        elif accounts is None:
             self.stdout.write(
                 self.style.WARNING(
                     "Not creating demo accounts: DEBUG is off, and fixed demo passwords do not belong on a "
@@ -38,8 +39,8 @@ class Command(BaseCommand):
                     "`python manage.py createsuperuser`."
                 )
             )
-            return
-        self._print_logins(ensure_demo_accounts())
+        else:
+            self._print_logins(accounts)
 
     def _check_ready(self):
         connection = connections[DEFAULT_DB_ALIAS]
