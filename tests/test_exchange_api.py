@@ -92,3 +92,10 @@ def test_bad_input_is_a_400_with_the_reason_and_writes_nothing():
 
 def test_get_is_not_allowed():
     assert api(EditorFactory()).get(IMPORT).status_code == 405
+
+
+def test_the_browsable_api_page_for_editors(client):
+    editor = EditorFactory()
+    client.force_login(editor)
+    response = client.get(IMPORT, HTTP_ACCEPT="text/html")
+    assert response.status_code == 405 and "Import ClaimReview" in response.content.decode()

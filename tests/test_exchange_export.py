@@ -163,3 +163,10 @@ def test_round_trip_our_export_imported_into_a_fresh_database(tmp_path):
     out = StringIO()
     call_command("import_claimreview", str(target), stdout=out, stderr=StringIO())
     assert "0 created, 0 updated, 6 unchanged" in out.getvalue()
+
+
+def test_feed_endpoint_in_the_browsable_api(client):
+    newsroom()
+    response = client.get(FEED, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "DataFeed" in response.content.decode()
