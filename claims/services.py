@@ -24,6 +24,11 @@ def _require(user, perm: str, action: str) -> None:
         raise PermissionDenied(f"You do not have permission to {action}.")
 
 
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    # Nested, so that the code survives on the field (a dict of plain strings loses it).
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _locked(claim: Claim) -> Claim:
     """The claim as it is in the database now, locked for the rest of the transaction."""
     return Claim.objects.select_for_update().get(pk=claim.pk)
@@ -112,7 +117,7 @@ def claim_retract(*, claim: Claim, by, reason: str) -> Claim:
     _require(by, PUBLISH_PERMISSION, "retract claims")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give the reason for the retraction; readers will see it."}, code="required")
+        raise _field_error("reason", "Give the reason for the retraction; readers will see it.", "required")
     current = _locked(claim)
     if current.status != Status.PUBLISHED:
         raise ValidationError(
@@ -135,33 +140,31 @@ def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str)
     reason = (reason or "").strip()
     errors = {}
     if verdict not in Verdict.values:
-        errors["verdict"] = f"'{verdict}' is not a verdict; choose one of: {', '.join(Verdict.values)}."
+        errors["verdict"] = ValidationError(
+            f"'{verdict}' is not a verdict; choose one of: {', '.join(Verdict.values)}.", code="invalid_choice"
+        )
     if kind not in VerdictChange.Kind.values:
-        errors["kind"] = f"'{kind}' is not a kind of change; choose one of: {', '.join(VerdictChange.Kind.values)}."
+        errors["kind"] = ValidationError(
+            f"'{kind}' is not a kind of change; choose one of: {', '.join(VerdictChange.Kind.values)}.",
+            code="invalid_choice",
+        )
     if not reason:
-        errors["reason"] = "Give the reason for this verdict; readers will see it."
+        errors["reason"] = ValidationError("Give the reason for this verdict; readers will see it.", code="required")
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise ValidationError(errors)
     current = _locked(claim)
     if current.status == Status.RETRACTED:
         raise ValidationError("A retracted claim's verdict cannot change.", code="invalid_transition")
     if verdict == current.verdict:
-        raise ValidationError(
-            {"verdict": f"The claim is already rated '{current.get_verdict_display()}'."}, code="unchanged"
-        )
+        raise _field_error("verdict", f"The claim is already rated '{current.get_verdict_display()}'.", "unchanged")
     if verdict == Verdict.UNVERIFIED and current.status == Status.PUBLISHED:
-        raise ValidationError(
-            {"verdict": "A published claim cannot go back to 'Not yet rated'."}, code="invalid_transition"
-        )
+        raise _field_error("verdict", "A published claim cannot go back to 'Not yet rated'.", "invalid_transition")
     rated_before = current.verdict_changes.exists()
     if kind == VerdictChange.Kind.INITIAL and rated_before:
-        raise ValidationError(
-            {"kind": "This claim has been rated before: use 'update' or 'correction'."}, code="invalid_kind"
-        )
+        raise _field_error("kind", "This claim has been rated before: use 'update' or 'correction'.", "invalid_kind")
     if kind != VerdictChange.Kind.INITIAL and not rated_before:
-        raise ValidationError(
-            {"kind": "This claim has not been rated yet: its first verdict is an 'initial' rating."},
-            code="invalid_kind",
+        raise _field_error(
+            "kind", "This claim has not been rated yet: its first verdict is an 'initial' rating.", "invalid_kind"
         )
     change = VerdictChange(
         claim=current,

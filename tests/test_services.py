@@ -404,3 +404,19 @@ def test_factory_verdict_change_counts_as_rated(reviewer):
     VerdictChangeFactory(claim=claim)
     with pytest.raises(ValidationError):
         services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.TRUE, kind=INITIAL, reason="Again.")
+
+
+@pytest.mark.django_db
+def test_refusals_keep_their_error_codes(reviewer):
+    """Callers (the API, the admin) can tell refusals apart by code, not only by message."""
+    from claims.services import claim_set_verdict
+    from tests.factories import ClaimFactory
+
+    claim = ClaimFactory()
+    with pytest.raises(ValidationError) as bad:
+        claim_set_verdict(claim=claim, by=reviewer, verdict="nonsense", kind="initial", reason="")
+    codes = {field: [e.code for e in errors] for field, errors in bad.value.error_dict.items()}
+    assert codes == {"verdict": ["invalid_choice"], "reason": ["required"]}
+    with pytest.raises(ValidationError) as wrong_kind:
+        claim_set_verdict(claim=claim, by=reviewer, verdict="false", kind="update", reason="New evidence.")
+    assert wrong_kind.value.error_dict["kind"][0].code == "invalid_kind"
