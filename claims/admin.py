@@ -1,0 +1,561 @@
+"""The editors' admin. Status and verdict change only through claims/services.py."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .forms import ClaimAdminForm, ConfirmForm, RetractForm, VerdictForm
+from .models import (
+    PUBLIC_STATUSES,
+    Claim,
+    Evidence,
+    ExternalReview,
+    Source,
+    Speaker,
+    Statement,
+    Status,
+    Topic,
+    VerdictChange,
+)
+
+SMALL_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
+def _error_messages(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return exc.messages
+    return [str(exc) or "You do not have permission to do this."]
+
+
+def _add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its fields where it names them, else on the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(None, exc)
+
+
+def _is_changelist(request, model) -> bool:
+    match = request.resolver_match
+    return bool(match and match.url_name == f"{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Every object's change history; reverting an old version only for those who may change it."""
+
+    allow_revert = True
+
+    def revert_disabled(self, request, obj=None):
+        return (
+            not self.allow_revert
+            or not self.has_change_permission(request, obj)
+            or super().revert_disabled(request, obj)
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history lets anyone who may view an object post a revert; refuse that.
+        if request.method == "POST" and self.revert_disabled(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+# Inlines
+
+
+class EvidenceInline(admin.TabularInline):
+    """On a claim: the statements bearing on it."""
+
+    model = Evidence
+    fk_name = "claim"
+    fields = ["statement", "stance", "rank", "deprecation_reason", "note"]
+    autocomplete_fields = ["statement"]
+    formfield_overrides = SMALL_TEXTAREA
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("statement__speaker")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "statement":
+            kwargs["queryset"] = Statement.objects.select_related("speaker")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class StatementEvidenceInline(admin.TabularInline):
+    """On a statement: the claims it bears on."""
+
+    model = Evidence
+    fk_name = "statement"
+    fields = ["claim", "stance", "rank", "deprecation_reason", "note"]
+    autocomplete_fields = ["claim"]
+    formfield_overrides = SMALL_TEXTAREA
+    extra = 0
+    verbose_name = "claim this statement bears on"
+    verbose_name_plural = "claims this statement bears on"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim")
+
+
+class VerdictChangeInline(admin.TabularInline):
+    """A claim's public verdict history: read-only, it grows only through "Set verdict"."""
+
+    model = VerdictChange
+    fields = ["changed_at", "previous_verdict", "verdict", "kind", "reason", "changed_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "verdict change"
+    verbose_name_plural = "verdict history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StatementInline(admin.StackedInline):
+    """On a source: the statements found in it."""
+
+    model = Statement
+    fields = [("speaker", "is_quote", "stated_on"), "text"]
+    autocomplete_fields = ["speaker"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})}}
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("speaker")
+
+
+# The claim and its workflow
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: str
+    done: str
+    permission: str
+    service: Any
+    from_status: str
+    needs_reason: bool = False
+
+
+TRANSITIONS = {
+    "submit": Transition(
+        "Send to review", "sent to review", services.CHANGE_PERMISSION, services.claim_submit, Status.DRAFT
+    ),
+    "send_back": Transition(
+        "Send back to draft",
+        "sent back to draft",
+        services.PUBLISH_PERMISSION,
+        services.claim_send_back,
+        Status.IN_REVIEW,
+    ),
+    "publish": Transition(
+        "Publish", "published", services.PUBLISH_PERMISSION, services.claim_publish, Status.IN_REVIEW
+    ),
+    "retract": Transition(
+        "Retract", "retracted", services.PUBLISH_PERMISSION, services.claim_retract, Status.PUBLISHED, True
+    ),
+}
+
+
+@admin.register(Claim)
+class ClaimAdmin(HistoryAdmin):
+    form = ClaimAdminForm
+    allow_revert = False  # a revert would bypass the workflow and the version guard
+    list_display = ["claim", "status", "verdict", "claimant", "updated_at", "published_at"]
+    list_filter = ["status", "verdict", "topics"]
+    search_fields = ["text", "slug", "claimant__name"]
+    list_select_related = ["claimant"]
+    autocomplete_fields = ["claimant", "first_appearance", "topics"]
+    readonly_fields = ["status", "verdict", "current_version", "published_at", "retracted_at", "retraction_reason"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "text",
+                    "slug",
+                    "claimant",
+                    ("first_appearance", "first_appeared_on"),
+                    "topics",
+                    "summary",
+                    "language",
+                    "version",
+                ]
+            },
+        ),
+        (
+            "Workflow",
+            {
+                "fields": [
+                    ("status", "verdict", "current_version"),
+                    "published_at",
+                    ("retracted_at", "retraction_reason"),
+                ],
+                "description": "These change only through the workflow: the actions on the claim list and the "
+                "buttons above (send to review, publish, retract, set verdict).",
+            },
+        ),
+    ]
+    inlines = [EvidenceInline, VerdictChangeInline]
+    show_full_result_count = False
+    actions = ["submit_claims", "send_back_claims", "publish_claims", "retract_claims"]
+
+    @admin.display(description="claim", ordering="text")
+    def claim(self, obj):
+        return Truncator(obj.text).chars(100)
+
+    @admin.display(description="version")
+    def current_version(self, obj):
+        return obj.version if obj and obj.pk else "–"
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(services.PUBLISH_PERMISSION)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and (obj.status in PUBLIC_STATUSES or obj.published_at):
+            fields.append("slug")  # a published claim's URL is stable
+        return fields
+
+    # Saving: the version guard
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # The form's version check bumps the version; undo it unless the whole save goes through.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            request._claim_saved = False
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if not request._claim_saved:
+                transaction.set_rollback(True)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        if change:
+            # Only what the form edits: status and verdict belong to the workflow.
+            names = {f.name for f in Claim._meta.concrete_fields if f.name in form.fields}
+            obj.save(update_fields=sorted(names | {"slug", "version", "updated_at"}))
+        else:
+            obj.save()
+        request._claim_saved = True
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["workflow_links"] = self._workflow_links(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_links(self, request, obj):
+        links = []
+        for name, transition in TRANSITIONS.items():
+            if obj.status == transition.from_status and request.user.has_perm(transition.permission):
+                links.append((reverse("admin:claims_claim_workflow", args=[obj.pk, name]), transition.label))
+        if self.has_publish_permission(request) and obj.status != Status.RETRACTED:
+            links.append((reverse("admin:claims_claim_verdict", args=[obj.pk]), "Set verdict"))
+        return links
+
+    # Custom views
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/verdict/",
+                self.admin_site.admin_view(self.set_verdict_view),
+                name="claims_claim_verdict",
+            ),
+            path(
+                "<path:object_id>/workflow/<slug:transition>/",
+                self.admin_site.admin_view(self.workflow_view),
+                name="claims_claim_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _view_context(self, request, claim, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": claim,
+            "title": title,
+            "subtitle": str(claim),
+            "change_url": reverse("admin:claims_claim_change", args=[claim.pk]),
+            **extra,
+        }
+
+    def _change_redirect(self, claim):
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
+
+    def set_verdict_view(self, request, object_id):
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = VerdictForm(request.POST)
+            if form.is_valid():
+                try:
+                    change = services.claim_set_verdict(claim=claim, by=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    _add_service_errors(form, exc)
+                else:
+                    self.message_user(
+                        request, f"“{claim}” is now rated {change.get_verdict_display()}.", messages.SUCCESS
+                    )
+                    return self._change_redirect(claim)
+        else:
+            rated = claim.verdict_changes.exists()
+            form = VerdictForm(initial={"kind": VerdictChange.Kind.UPDATE if rated else VerdictChange.Kind.INITIAL})
+        history = claim.verdict_changes.select_related("changed_by")
+        context = self._view_context(request, claim, "Set verdict", form=form, history=history, media=form.media)
+        return TemplateResponse(request, "admin/claims/claim/set_verdict.html", context)
+
+    def workflow_view(self, request, object_id, transition):
+        spec = TRANSITIONS.get(transition)
+        if spec is None:
+            raise Http404("No such workflow step.")
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not request.user.has_perm(spec.permission):
+            raise PermissionDenied
+        form_class = RetractForm if spec.needs_reason else ConfirmForm
+        form = form_class(request.POST) if request.method == "POST" else form_class()
+        if form.is_bound and form.is_valid():
+            try:
+                spec.service(claim=claim, by=request.user, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as exc:
+                if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+                    _add_service_errors(form, exc)
+                else:
+                    self.message_user(
+                        request, f"“{claim}” was not {spec.done}: {' '.join(_error_messages(exc))}", messages.ERROR
+                    )
+                    return self._change_redirect(claim)
+            else:
+                self.message_user(request, f"“{claim}” was {spec.done}.", messages.SUCCESS)
+                return self._change_redirect(claim)
+        context = self._view_context(
+            request, claim, f"{spec.label}?", form=form, claims=[claim], submit_label=spec.label
+        )
+        return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
+
+    # Actions on the claim list
+
+    def _run(self, request, queryset, name, **kwargs):
+        spec = TRANSITIONS[name]
+        done = []
+        for claim in queryset.order_by("pk"):
+            try:
+                spec.service(claim=claim, by=request.user, **kwargs)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"“{claim}” was not {spec.done}: {' '.join(_error_messages(exc))}", messages.ERROR
+                )
+            else:
+                done.append(claim)
+        if done:
+            names = "; ".join(f"“{claim}”" for claim in done)
+            noun = "claim" if len(done) == 1 else "claims"
+            self.message_user(request, f"{len(done)} {noun} {spec.done}: {names}", messages.SUCCESS)
+
+    @admin.action(description="Send selected claims to review", permissions=["change"])
+    def submit_claims(self, request, queryset):
+        self._run(request, queryset, "submit")
+
+    @admin.action(description="Send selected claims back to draft", permissions=["publish"])
+    def send_back_claims(self, request, queryset):
+        self._run(request, queryset, "send_back")
+
+    @admin.action(description="Publish selected claims", permissions=["publish"])
+    def publish_claims(self, request, queryset):
+        self._run(request, queryset, "publish")
+
+    @admin.action(description="Retract selected claims…", permissions=["publish"])
+    def retract_claims(self, request, queryset):
+        form = RetractForm(request.POST) if "confirm" in request.POST else RetractForm()
+        if form.is_bound and form.is_valid():
+            self._run(request, queryset, "retract", reason=form.cleaned_data["reason"])
+            return None
+        claims = list(queryset.order_by("pk"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": "Retract claims?",
+            "form": form,
+            "claims": claims,
+            "action_name": "retract_claims",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "submit_label": "Retract",
+            "changelist_url": reverse("admin:claims_claim_changelist"),
+        }
+        return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
+
+
+# The other models
+
+
+@admin.register(Topic)
+class TopicAdmin(HistoryAdmin):
+    class InUseFilter(admin.SimpleListFilter):
+        title = "in use"
+        parameter_name = "in_use"
+
+        def lookups(self, request, model_admin):
+            return [("yes", "Has claims"), ("no", "No claims")]
+
+        def queryset(self, request, queryset):
+            used = Claim.topics.through.objects.values("topic_id")
+            if self.value() == "yes":
+                return queryset.filter(pk__in=used)
+            if self.value() == "no":
+                return queryset.exclude(pk__in=used)
+            return queryset
+
+    list_display = ["name", "slug", "claim_count"]
+    list_filter = [InUseFilter]
+    search_fields = ["name", "slug"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _is_changelist(request, Topic):
+            queryset = queryset.annotate(claim_count=Count("claims"))
+        return queryset
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(HistoryAdmin):
+    list_display = ["name", "kind", "title", "affiliation", "wikidata_id"]
+    list_filter = ["kind"]
+    search_fields = ["name", "title", "wikidata_id", "affiliation__name"]
+    list_select_related = ["affiliation"]
+    autocomplete_fields = ["affiliation"]
+
+
+@admin.register(Source)
+class SourceAdmin(HistoryAdmin):
+    list_display = ["title", "publisher", "kind", "published_on", "statement_count"]
+    list_filter = ["kind", "published_on"]
+    search_fields = ["title", "url", "publisher", "author"]
+    inlines = [StatementInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _is_changelist(request, Source):
+            queryset = queryset.annotate(statement_count=Count("statements"))
+        return queryset
+
+    @admin.display(description="statements", ordering="statement_count")
+    def statement_count(self, obj):
+        return obj.statement_count
+
+
+@admin.register(Statement)
+class StatementAdmin(HistoryAdmin):
+    list_display = ["statement", "speaker", "source", "is_quote", "stated_on"]
+    list_filter = ["is_quote", "source__kind", "speaker__kind"]
+    search_fields = ["text", "speaker__name", "source__title", "source__url"]
+    list_select_related = ["speaker", "source"]
+    autocomplete_fields = ["source", "speaker"]
+    inlines = [StatementEvidenceInline]
+    show_full_result_count = False
+
+    @admin.display(description="statement", ordering="text")
+    def statement(self, obj):
+        return Truncator(obj.text).chars(100)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(HistoryAdmin):
+    list_display = ["claim", "statement", "stance", "rank"]
+    list_filter = ["stance", "rank", "claim__status"]
+    search_fields = ["claim__text", "statement__text", "statement__speaker__name", "note"]
+    list_select_related = ["claim", "statement__speaker"]
+    autocomplete_fields = ["claim", "statement"]
+    show_full_result_count = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "statement":
+            kwargs["queryset"] = Statement.objects.select_related("speaker")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(VerdictChange)
+class VerdictChangeAdmin(HistoryAdmin):
+    """The public verdict history: read-only here; it grows only through a claim's "Set verdict"."""
+
+    list_display = ["claim", "previous_verdict", "verdict", "kind", "changed_by", "changed_at"]
+    list_filter = ["kind", "verdict", "changed_at"]
+    search_fields = ["claim__text", "reason", "changed_by__username"]
+    list_select_related = ["claim", "changed_by"]
+    autocomplete_fields = ["claim", "changed_by"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExternalReview)
+class ExternalReviewAdmin(HistoryAdmin):
+    """Other fact-checkers' reviews (imported).
+
+    The groups' data migration predates this model, so its permissions fall back to the claim's:
+    whoever may view/change claims may view/change their external reviews; deleting needs publish.
+    """
+
+    list_display = ["claim", "publisher_name", "textual_rating", "mapped_verdict", "reviewed_on"]
+    list_filter = ["mapped_verdict", "reviewed_on"]
+    search_fields = ["url", "title", "publisher_name", "textual_rating", "claim__text"]
+    list_select_related = ["claim"]
+    autocomplete_fields = ["claim"]
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or request.user.has_perm("claims.view_claim")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) or request.user.has_perm("claims.change_claim")
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or request.user.has_perm("claims.change_claim")
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) or request.user.has_perm(services.PUBLISH_PERMISSION)
