@@ -7,7 +7,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from claims.models import Claim, Evidence, Source, Speaker, Statement, Status, Topic, Verdict, VerdictChange
+from claims.models import (
+    Claim,
+    Evidence,
+    ExternalReview,
+    Source,
+    Speaker,
+    Statement,
+    Status,
+    Topic,
+    Verdict,
+    VerdictChange,
+)
 
 
 def _add_groups(user, create, names):
@@ -120,3 +131,15 @@ class VerdictChangeFactory(factory.django.DjangoModelFactory):
     verdict = Verdict.FALSE
     kind = VerdictChange.Kind.INITIAL
     reason = "Rated on the evidence gathered."
+
+
+class ExternalReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExternalReview
+
+    claim = factory.SubFactory(ClaimFactory)
+    url = factory.Sequence(lambda n: f"https://checker.example.org/review-{n}")
+    title = factory.Sequence(lambda n: f"Review {n}")
+    publisher_name = "Example Checker"
+    textual_rating = "False"
+    mapped_verdict = Verdict.FALSE
