@@ -175,9 +175,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "claims.api.throttling.AnonThrottle",
+        "claims.api.throttling.UserThrottle",
     ],
+    "EXCEPTION_HANDLER": "claims.api.exceptions.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
@@ -185,12 +187,31 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
-    "DESCRIPTION": "Claims, sources, statements, speakers and evidence of a fact-checking newsroom.",
+    "DESCRIPTION": "Claims, sources, statements, speakers and evidence of a fact-checking newsroom.\n\n"
+    "Limits: anonymous clients may make {anon} requests, authenticated clients {user} (429 with Retry-After "
+    "beyond); pages hold at most {max_page} items (`page_size`). Every object carries an ETag: send it in "
+    "If-None-Match (304) and If-Match (412 when stale). Errors share one shape: see the `Error` schema.".format(
+        anon=REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"],
+        user=REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"],
+        max_page=API_MAX_PAGE_SIZE,
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "claims.models.Verdict",
+        "SpeakerKindEnum": "claims.models.Speaker.Kind",
+        "SourceKindEnum": "claims.models.Source.Kind",
+        "VerdictChangeKindEnum": "claims.models.VerdictChange.Kind",
+    },
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claims.api.schema.add_error_responses",
+    ],
 }
 
 # Anyone may read the public API from a browser; nothing else crosses origins.

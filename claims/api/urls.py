@@ -1,5 +1,25 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from . import views
 
-urlpatterns = router.urls
+app_name = "api"
+
+router = DefaultRouter()
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("statements", views.StatementViewSet, basename="statement")
+router.register("speakers", views.SpeakerViewSet, basename="speaker")
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+
+urlpatterns = [
+    path("verdicts/", views.VerdictScaleView.as_view(), name="verdicts"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *router.urls,
+    # Keep last: any other path under /api/v1/ answers 404 in the API error shape.
+    re_path(r"^.*$", views.ApiNotFoundView.as_view(), name="not-found"),
+]

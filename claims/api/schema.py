@@ -1,0 +1,122 @@
+"""OpenAPI post-processing: the error shape and the conditional-request answers on every operation."""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The one shape of every error the API answers.",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "code", "message"],
+            "properties": {
+                "status": {"type": "integer", "description": "The HTTP status, repeated."},
+                "code": {
+                    "type": "string",
+                    "description": "Machine-readable: invalid, parse_error, not_authenticated, "
+                    "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
+                    "unsupported_media_type, conflict, in_use, precondition_failed, throttled, or the code of "
+                    "a refused workflow step (invalid_transition, unrated, ...).",
+                },
+                "message": {"type": "string", "description": "What went wrong, for people."},
+                "fields": {
+                    "type": "object",
+                    "description": "Per field of the request (or query parameter), the list of what is wrong "
+                    "with it; non_field_errors for the request as a whole.",
+                    "additionalProperties": True,
+                },
+            },
+        }
+    },
+    "example": {
+        "error": {
+            "status": 400,
+            "code": "invalid",
+            "message": "text: This field is required.",
+            "fields": {"text": ["This field is required."]},
+        }
+    },
+}
+
+ERRORS = {
+    "400": "Bad request: malformed JSON, unknown or read-only fields, wrong types, values too long, NUL bytes, "
+    "bad choices, slugs, URLs or query parameters, or a refused workflow step; `fields` says which and why.",
+    "401": "Not authenticated, or the token is not valid: send `Authorization: Token <key>`.",
+    "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token).",
+    "404": "No such object, or not one you may see.",
+    "405": "Method not allowed here.",
+    "406": "The Accept header asks for a format the API does not serve.",
+    "409": "Conflict: someone saved the object since you read it, or other objects still refer to it.",
+    "412": "If-Match does not match the object's current ETag: it changed since you read it; nothing was changed.",
+    "415": "Send the body as application/json.",
+    "429": "Too many requests: see Retry-After. Limits are in the API description.",
+}
+
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The version of this representation."}}
+NOT_MODIFIED = {
+    "description": "Not modified: If-None-Match names the current representation.",
+    "headers": ETAG_HEADER,
+}
+UNSAFE = {"post", "put", "patch", "delete"}
+OWN_PREFIXES = ("/api/v1/claims/", "/api/v1/sources/", "/api/v1/statements/", "/api/v1/speakers/")
+OWN_PREFIXES += ("/api/v1/topics/", "/api/v1/evidence/", "/api/v1/verdicts/")
+
+
+def _codes(path: str, method: str) -> list[str]:
+    codes = ["401", "406", "429"]
+    detail = "{" in path
+    if method in UNSAFE:
+        codes += ["400", "403", "415"]
+        if detail:
+            codes += ["404", "409", "412"]
+    else:
+        codes += ["404"] if detail else ["400"]
+    return codes
+
+
+def add_error_responses(result, generator, request, public):
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for name, component in schemas.items():
+        if name.endswith("Request") and component.get("type") == "object":
+            # Unknown fields are refused, not ignored.
+            component["additionalProperties"] = False
+    for path, operations in result.get("paths", {}).items():
+        own = path.startswith(OWN_PREFIXES)
+        for method, operation in operations.items():
+            if method not in UNSAFE | {"get"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in _codes(path, method):
+                responses.setdefault(
+                    code, {"description": ERRORS[code], "content": {"application/json": {"schema": ref}}}
+                )
+            if not own:
+                continue
+            if method == "get":
+                responses.setdefault("304", NOT_MODIFIED)
+            for code in ("200", "201"):
+                if code in responses and method != "delete":
+                    responses[code].setdefault("headers", {}).update(ETAG_HEADER)
+            if method in {"put", "patch", "delete"} or (method == "post" and "{" in path):
+                parameters = operation.setdefault("parameters", [])
+                parameters.append(
+                    {
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": False,
+                        "description": "The ETag you read; the write is refused with 412 if the object changed.",
+                        "schema": {"type": "string"},
+                    }
+                )
+            if method == "get":
+                operation.setdefault("parameters", []).append(
+                    {
+                        "name": "If-None-Match",
+                        "in": "header",
+                        "required": False,
+                        "description": "An ETag you hold; 304 with no body when it is still current.",
+                        "schema": {"type": "string"},
+                    }
+                )
+    return result

@@ -1,0 +1,376 @@
+"""Serializers of the API: explicit fields, related objects by id, strict input."""
+
+import copy
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.utils import model_meta
+
+from claims.claimreview import canonical_url, is_exportable
+from claims.models import (
+    VERDICT_SCALE,
+    Claim,
+    Evidence,
+    Source,
+    Speaker,
+    Statement,
+    Topic,
+    Verdict,
+    VerdictChange,
+    can_see_unpublished,
+)
+
+from .exceptions import _django_validation_detail
+
+# Longest text accepted in a TextField unless a serializer says otherwise.
+TEXT_MAX_LENGTH = 20_000
+REASON_MAX_LENGTH = 5_000
+
+
+def _user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class StrictInputMixin:
+    """Refuses fields it does not know, and read-only fields, instead of ignoring them."""
+
+    read_only_hints: dict[str, str] = {}
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for key in data:
+                field = self.fields.get(key)
+                if field is None:
+                    errors[key] = ["Unknown field."]
+                elif field.read_only:
+                    errors[key] = [self.read_only_hints.get(key, "This field is read-only.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related object by id, among the objects the requesting user may see."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", model._default_manager.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        manager = self.model._default_manager
+        if hasattr(manager, "visible_to"):
+            return manager.visible_to(_user(self))
+        return manager.all()
+
+
+class ApiModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """Validates the model (fields, uniqueness, constraints) before saving; records who saved in history."""
+
+    text_max_lengths: dict[str, int] = {}
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.TextField) and not kwargs.get("read_only"):
+            kwargs["max_length"] = self.text_max_lengths.get(field_name, TEXT_MAX_LENGTH)
+        return field_class, kwargs
+
+    def _many(self):
+        info = model_meta.get_field_info(self.Meta.model)
+        return {name for name, rel in info.relations.items() if rel.to_many}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        many = self._many()
+        plain = {k: v for k, v in attrs.items() if k not in many}
+        if self.instance is not None:
+            candidate = copy.copy(self.instance)
+            for name, value in plain.items():
+                setattr(candidate, name, value)
+        else:
+            candidate = self.Meta.model(**plain)
+        try:
+            candidate.full_clean(exclude=list(many))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(_django_validation_detail(exc)) from None
+        return attrs
+
+    def create(self, validated_data):
+        many = {k: validated_data.pop(k) for k in list(validated_data) if k in self._many()}
+        instance = self.Meta.model(**validated_data)
+        instance._history_user = _user(self)
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance
+
+    def update(self, instance, validated_data):
+        instance._history_user = _user(self)
+        return super().update(instance, validated_data)
+
+
+class TopicSerializer(ApiModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "slug", "name"]
+
+
+class SpeakerSerializer(ApiModelSerializer):
+    affiliation = VisibleRelatedField(
+        Speaker, allow_null=True, required=False, help_text="The id of the organization this speaker speaks for."
+    )
+
+    class Meta:
+        model = Speaker
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "kind",
+            "title",
+            "affiliation",
+            "wikidata_id",
+            "url",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_affiliation(self, value):
+        if value is not None and self.instance is not None and value.pk == self.instance.pk:
+            raise serializers.ValidationError("A speaker cannot be their own affiliation.")
+        return value
+
+
+class SourceSerializer(ApiModelSerializer):
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "url",
+            "title",
+            "publisher",
+            "author",
+            "kind",
+            "published_on",
+            "accessed_at",
+            "archive_url",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"notes": {"help_text": "Internal notes: shown to staff only."}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not can_see_unpublished(_user(self)):
+            data.pop("notes", None)
+        return data
+
+
+class StatementSerializer(ApiModelSerializer):
+    source = VisibleRelatedField(Source, help_text="The id of the source the statement is in.")
+    speaker = VisibleRelatedField(
+        Speaker, allow_null=True, required=False, help_text="The id of who said it; null when unattributed."
+    )
+
+    class Meta:
+        model = Statement
+        fields = ["id", "source", "speaker", "text", "is_quote", "stated_on", "created_at", "updated_at"]
+
+
+class EvidenceSerializer(ApiModelSerializer):
+    claim = VisibleRelatedField(Claim, help_text="The id of the claim.")
+    statement = VisibleRelatedField(Statement, help_text="The id of the statement that bears on the claim.")
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "claim",
+            "statement",
+            "stance",
+            "rank",
+            "deprecation_reason",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+
+
+# Read-only nested shapes inside a claim's detail.
+
+
+class SpeakerBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Speaker
+        fields = ["id", "slug", "name", "kind", "title"]
+        read_only_fields = fields
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "url", "title", "publisher", "kind", "published_on"]
+        read_only_fields = fields
+
+
+class StatementNestedSerializer(serializers.ModelSerializer):
+    speaker = SpeakerBriefSerializer(read_only=True, allow_null=True)
+    source = SourceBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Statement
+        fields = ["id", "text", "is_quote", "stated_on", "speaker", "source"]
+        read_only_fields = fields
+
+
+class EvidenceNestedSerializer(serializers.ModelSerializer):
+    statement = StatementNestedSerializer(read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "stance", "rank", "deprecation_reason", "note", "statement"]
+        read_only_fields = fields
+
+
+class VerdictChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VerdictChange
+        fields = ["previous_verdict", "verdict", "kind", "reason", "changed_at"]
+        read_only_fields = fields
+
+
+CLAIM_READ_ONLY_HINTS = {
+    "status": "Read-only: change it with POST to the claim's submit/, send-back/, publish/ or retract/.",
+    "verdict": "Read-only: change it with POST to the claim's verdict/ (verdict, kind and reason).",
+}
+
+
+class ClaimSerializer(ApiModelSerializer):
+    """A claim as listed; the detail adds its evidence, verdict history and ClaimReview link."""
+
+    read_only_hints = CLAIM_READ_ONLY_HINTS
+    text_max_lengths = {"text": 1_000, "summary": 100_000}
+
+    claimant = VisibleRelatedField(Speaker, allow_null=True, required=False, help_text="The id of who made the claim.")
+    first_appearance = VisibleRelatedField(
+        Source, allow_null=True, required=False, help_text="The id of the source where the claim first appeared."
+    )
+    topics = VisibleRelatedField(Topic, many=True, required=False, help_text="Ids of the claim's topics.")
+    verdict_label = serializers.CharField(source="get_verdict_display", read_only=True)
+    page_url = serializers.SerializerMethodField(help_text="The claim's public page.")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "slug",
+            "text",
+            "claimant",
+            "first_appearance",
+            "first_appeared_on",
+            "topics",
+            "summary",
+            "verdict",
+            "verdict_label",
+            "status",
+            "language",
+            "version",
+            "published_at",
+            "retracted_at",
+            "retraction_reason",
+            "created_at",
+            "updated_at",
+            "page_url",
+        ]
+        read_only_fields = ["status", "verdict", "version", "published_at", "retracted_at", "retraction_reason"]
+        extra_kwargs = {"slug": {"help_text": "Made from the text when left out; fixed once published."}}
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, claim) -> str:
+        return canonical_url(claim)
+
+    def validate_slug(self, value):
+        if self.instance is not None and self.instance.is_public and value != self.instance.slug:
+            raise serializers.ValidationError("A published claim's slug is fixed: its URL must not change.")
+        return value
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    evidence = EvidenceNestedSerializer(many=True, read_only=True)
+    verdict_history = VerdictChangeSerializer(source="verdict_changes", many=True, read_only=True)
+    claimreview = serializers.SerializerMethodField(
+        help_text="Where its schema.org ClaimReview JSON-LD is; null until it is published and rated."
+    )
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "evidence", "verdict_history", "claimreview"]
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_claimreview(self, claim) -> str | None:
+        if not is_exportable(claim):
+            return None
+        path = reverse("api:claim-claimreview", kwargs={"slug": claim.slug})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+# Bodies of the workflow actions.
+
+
+class StrictSerializer(StrictInputMixin, serializers.Serializer):
+    pass
+
+
+class EmptySerializer(StrictSerializer):
+    """No fields: the action needs nothing in its body."""
+
+
+class RetractSerializer(StrictSerializer):
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, help_text="Why the claim is retracted; readers will see it."
+    )
+
+
+class VerdictSerializer(StrictSerializer):
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    kind = serializers.ChoiceField(
+        choices=VerdictChange.Kind.choices,
+        help_text="initial for the first rating, then update (new evidence) or correction (an error).",
+    )
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, help_text="Why; readers will see it.")
+
+
+class VerdictScaleSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=Verdict.choices)
+    label = serializers.CharField()
+    meaning = serializers.CharField()
+    rating_value = serializers.IntegerField(
+        allow_null=True, help_text="ClaimReview ratingValue (worst 1, best 5); null when the verdict has none."
+    )
+    best_rating = serializers.IntegerField()
+    worst_rating = serializers.IntegerField()
+    exported = serializers.BooleanField(help_text="Whether claims with this verdict appear in ClaimReview.")
+
+
+def verdict_scale() -> list[dict]:
+    return [
+        {
+            "value": verdict.value,
+            "label": verdict.label,
+            "meaning": meaning,
+            "rating_value": rating,
+            "best_rating": 5,
+            "worst_rating": 1,
+            "exported": verdict != Verdict.UNVERIFIED,
+        }
+        for verdict, (rating, meaning) in VERDICT_SCALE.items()
+    ]

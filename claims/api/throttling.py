@@ -1,0 +1,17 @@
+"""Throttles that read their rates from settings at request time (so tests and deployments can change them)."""
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+
+class _LiveRate:
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AnonThrottle(_LiveRate, AnonRateThrottle):
+    """settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"] (env API_THROTTLE_ANON), per client address."""
+
+
+class UserThrottle(_LiveRate, UserRateThrottle):
+    """settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"] (env API_THROTTLE_USER), per account."""

@@ -1,0 +1,374 @@
+"""The REST API under /api/v1/ (see README "API")."""
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.db.models.functions import Coalesce
+from django.utils.cache import patch_vary_headers
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import services
+from claims.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
+from claims.exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
+from claims.filters import (
+    ApiOrderingFilter,
+    ClaimFilter,
+    EvidenceFilter,
+    SourceFilter,
+    SpeakerFilter,
+    StatementFilter,
+    TopicFilter,
+)
+from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
+
+from . import serializers as s
+from .etags import check_if_match, etag_for, none_match
+from .pagination import ApiCursorPagination
+from .throttling import AnonThrottle, UserThrottle
+
+SLUG_LOOKUP = r"[-a-zA-Z0-9_]+"
+ID_LOOKUP = r"[0-9]{1,18}"
+
+
+class ApiViewMixin:
+    """Shared by every endpoint: JSON in, JSON out, throttles, writes in one transaction, Vary on credentials."""
+
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    throttle_classes = [AnonThrottle, UserThrottle]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in permissions.SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        # All or nothing: an error anywhere in a write leaves the database as it was.
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
+    @property
+    def acting_user(self):
+        return self.request.user if self.request.user.is_authenticated else None
+
+
+class ApiModelViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """List, retrieve, create, update, delete with ETags, conditional requests and history users."""
+
+    pagination_class = ApiCursorPagination
+    filter_backends = [DjangoFilterBackend, ApiOrderingFilter]
+    ordering = ("-updated_at", "-id")
+    ordering_fields = ["updated_at", "created_at"]
+    lookup_value_regex = ID_LOOKUP
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def representation(self, instance):
+        return self.get_serializer(instance).data
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        etag = etag_for(response.data, weak=True)
+        if none_match(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response["ETag"] = etag
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        data = self.representation(self.get_object())
+        etag = etag_for(data)
+        if none_match(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        instance = self.refetch(serializer.instance)
+        data = self.representation(instance)
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(data)})
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        check_if_match(request, etag_for(self.representation(instance)))
+        serializer = self.get_serializer(instance, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        data = self.representation(self.refetch(serializer.instance))
+        return Response(data, headers={"ETag": etag_for(data)})
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        check_if_match(request, etag_for(self.representation(instance)))
+        self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_destroy(self, instance):
+        instance._history_user = self.acting_user
+        instance.delete()
+
+    def refetch(self, instance):
+        """The saved object as a read would show it (with its prefetches)."""
+        return self.get_queryset().get(pk=instance.pk)
+
+
+def _described(name: str, plural: str, lookup: str):
+    """Summaries and descriptions of the standard operations."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {plural}",
+            description=f"The {plural} you may see, newest change first, a page at a time (follow `next`).",
+        ),
+        retrieve=extend_schema(
+            summary=f"Read a {name}",
+            description=f"The response carries an ETag; send it back in If-None-Match to get 304 when the {name} "
+            "has not changed, or in If-Match on a write so that you never overwrite someone else's change.",
+        ),
+        create=extend_schema(summary=f"Create a {name}", description="Needs the add permission."),
+        update=extend_schema(
+            summary=f"Replace a {name}",
+            description="Needs the change permission. With If-Match, refused with 412 when the object changed.",
+        ),
+        partial_update=extend_schema(
+            summary=f"Change some fields of a {name}",
+            description="Needs the change permission. With If-Match, refused with 412 when the object changed.",
+        ),
+        destroy=extend_schema(
+            summary=f"Delete a {name}",
+            description="Needs the delete permission; 409 while other objects still refer to it.",
+        ),
+    )
+
+
+@_described("topic", "topics", "slug")
+class TopicViewSet(ApiModelViewSet):
+    serializer_class = s.TopicSerializer
+    filterset_class = TopicFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_LOOKUP
+    ordering = ("name", "id")
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return Topic.objects.all()
+
+
+@_described("speaker", "speakers", "slug")
+class SpeakerViewSet(ApiModelViewSet):
+    serializer_class = s.SpeakerSerializer
+    filterset_class = SpeakerFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_LOOKUP
+
+    def get_queryset(self):
+        return Speaker.objects.visible_to(self.request.user)
+
+
+@_described("source", "sources", "id")
+class SourceViewSet(ApiModelViewSet):
+    serializer_class = s.SourceSerializer
+    filterset_class = SourceFilter
+
+    def get_queryset(self):
+        return Source.objects.visible_to(self.request.user)
+
+
+@_described("statement", "statements", "id")
+class StatementViewSet(ApiModelViewSet):
+    serializer_class = s.StatementSerializer
+    filterset_class = StatementFilter
+
+    def get_queryset(self):
+        return Statement.objects.visible_to(self.request.user)
+
+
+@_described("piece of evidence", "evidence", "id")
+class EvidenceViewSet(ApiModelViewSet):
+    serializer_class = s.EvidenceSerializer
+    filterset_class = EvidenceFilter
+
+    def get_queryset(self):
+        return Evidence.objects.filter(claim__in=Claim.objects.visible_to(self.request.user))
+
+
+ACTION_BODY_NOTE = " Any field not listed is refused (400)."
+
+
+@_described("claim", "claims", "slug")
+class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
+    filterset_class = ClaimFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_LOOKUP
+    ordering_fields = ["published_at", "updated_at", "created_at"]
+    # Drafts have no publication time: they sort by creation among published claims.
+    ordering_aliases = {"published_at": "published_sort"}
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.ClaimSerializer
+        if self.action == "retract":
+            return s.RetractSerializer
+        if self.action == "verdict":
+            return s.VerdictSerializer
+        if self.action in {"submit", "send_back", "publish"}:
+            return s.EmptySerializer
+        return s.ClaimDetailSerializer
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) == "list":
+            renderers.append(ClaimCSVRenderer())
+        return renderers
+
+    def get_permissions(self):
+        if self.action in {"submit", "send_back", "publish", "retract", "verdict"}:
+            # The services check the permission of each transition.
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        queryset = (
+            Claim.objects.visible_to(self.request.user)
+            .select_related("claimant", "first_appearance")
+            .prefetch_related("topics")
+            .annotate(published_sort=Coalesce("published_at", "created_at"))
+        )
+        if self.action == "list":
+            return queryset
+        if self.action == "claimreview":
+            return queryset.select_related(*CLAIMREVIEW_SELECT).prefetch_related(*CLAIMREVIEW_PREFETCH)
+        evidence = Evidence.objects.select_related("statement__source", "statement__speaker")
+        return queryset.prefetch_related(Prefetch("evidence", queryset=evidence), "verdict_changes")
+
+    def representation(self, instance):
+        return s.ClaimDetailSerializer(instance, context=self.get_serializer_context()).data
+
+    def perform_update(self, serializer):
+        services.claim_check_version(claim=serializer.instance, expected_version=serializer.instance.version)
+        serializer.save()
+
+    def perform_destroy(self, instance):
+        services.claim_check_version(claim=instance, expected_version=instance.version)
+        super().perform_destroy(instance)
+
+    def _act(self, request, change):
+        claim = self.get_object()
+        check_if_match(request, etag_for(self.representation(claim)))
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change(claim, request.user, **body.validated_data)
+        data = self.representation(self.refetch(claim))
+        return Response(data, headers={"ETag": etag_for(data)})
+
+    @extend_schema(
+        summary="Send a draft to review",
+        description="Needs the change permission; only a draft can be sent." + ACTION_BODY_NOTE,
+        request=s.EmptySerializer,
+        responses={200: s.ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, slug=None):
+        return self._act(request, lambda claim, by: services.claim_submit(claim=claim, by=by))
+
+    @extend_schema(
+        summary="Send a claim in review back to draft",
+        description="Needs the publish permission." + ACTION_BODY_NOTE,
+        request=s.EmptySerializer,
+        responses={200: s.ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request, slug=None):
+        return self._act(request, lambda claim, by: services.claim_send_back(claim=claim, by=by))
+
+    @extend_schema(
+        summary="Publish a claim in review",
+        description="Needs the publish permission; the claim must be rated (not 'unverified')." + ACTION_BODY_NOTE,
+        request=s.EmptySerializer,
+        responses={200: s.ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, slug=None):
+        return self._act(request, lambda claim, by: services.claim_publish(claim=claim, by=by))
+
+    @extend_schema(
+        summary="Retract a published claim",
+        description="Needs the publish permission. The claim keeps its URL and shows the reason." + ACTION_BODY_NOTE,
+        request=s.RetractSerializer,
+        responses={200: s.ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def retract(self, request, slug=None):
+        return self._act(request, lambda claim, by, reason: services.claim_retract(claim=claim, by=by, reason=reason))
+
+    @extend_schema(
+        summary="Set or change the verdict",
+        description="Needs the publish permission. Every change is kept in the claim's public verdict history: "
+        "the first rating is `initial`, later ones `update` (new evidence) or `correction` (an error)."
+        + ACTION_BODY_NOTE,
+        request=s.VerdictSerializer,
+        responses={200: s.ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def verdict(self, request, slug=None):
+        return self._act(
+            request,
+            lambda claim, by, **body: services.claim_set_verdict(claim=claim, by=by, **body),
+        )
+
+    @extend_schema(
+        summary="The claim's schema.org ClaimReview",
+        description="JSON-LD, as embedded in the claim's page; 404 until the claim is published and rated.",
+        responses={200: OpenApiResponse(inline_serializer("ClaimReview", {"@type": serializers.CharField()}))},
+    )
+    @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
+    def claimreview(self, request, slug=None):
+        review = claim_review(self.get_object())
+        if review is None:
+            raise NotFound("This claim has no ClaimReview: only published, rated claims have one.")
+        etag = etag_for(review)
+        if none_match(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(review, headers={"ETag": etag})
+
+
+class VerdictScaleView(ApiViewMixin, APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="verdicts_list",
+        summary="The rating scale",
+        description="Every verdict with its label, meaning and ClaimReview rating (worst 1, best 5).",
+        responses={200: s.VerdictScaleSerializer(many=True)},
+    )
+    def get(self, request):
+        data = s.verdict_scale()
+        etag = etag_for(data, weak=True)
+        if none_match(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+
+class ApiNotFoundView(ApiViewMixin, APIView):
+    """Any other path under /api/v1/: a 404 in the API's error shape."""
+
+    permission_classes = [permissions.AllowAny]
+    schema = None
+
+    def _missing(self, request, *args, **kwargs):
+        raise NotFound("There is no such API endpoint; see /api/v1/docs/.")
+
+    get = post = put = patch = delete = head = options = _missing

@@ -1,0 +1,766 @@
+"""The REST API under /api/v1/: who sees what, who writes what, workflow, ETags, errors, limits, speed."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from claims.models import Claim, Evidence, Source, Speaker, Status, Verdict, VerdictChange
+from tests.factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    PublishedClaimFactory,
+    StatementFactory,
+    TopicFactory,
+    UserFactory,
+    VerdictChangeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/"
+
+
+@pytest.fixture(autouse=True)
+def _no_throttling(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+    cache.clear()
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def editor_api(editor):
+    return token_client(editor)
+
+
+@pytest.fixture
+def reviewer_api(reviewer):
+    return token_client(reviewer)
+
+
+@pytest.fixture
+def clients(anon, editor_api, reviewer_api):
+    return {"anonymous": anon, "editor": editor_api, "reviewer": reviewer_api}
+
+
+@pytest.fixture
+def story():
+    """A published claim with evidence, and a draft with its own statement, source and speaker."""
+    topic = TopicFactory(name="Leaks")
+    public = PublishedClaimFactory(text="The leaked access was authentic.", topics=[topic])
+    public_statement = StatementFactory(text="We paused the preview.")
+    EvidenceFactory(claim=public, statement=public_statement, stance=Evidence.Stance.SUPPORTS)
+    VerdictChangeFactory(claim=public, verdict=Verdict.FALSE)
+    draft = ClaimFactory(text="A draft nobody outside may see.")
+    hidden_statement = StatementFactory(text="Secret draft statement.")
+    EvidenceFactory(claim=draft, statement=hidden_statement)
+    return {
+        "topic": topic,
+        "public": public,
+        "public_statement": public_statement,
+        "draft": draft,
+        "hidden_statement": hidden_statement,
+    }
+
+
+def error(response) -> dict:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert body["error"]["status"] == response.status_code
+    assert body["error"]["message"]
+    return body["error"]
+
+
+def detail_urls(story) -> dict:
+    public, draft = story["public"], story["draft"]
+    hidden = story["hidden_statement"]
+    return {
+        "claims": (f"{API}claims/{public.slug}/", f"{API}claims/{draft.slug}/"),
+        "statements": (f"{API}statements/{story['public_statement'].pk}/", f"{API}statements/{hidden.pk}/"),
+        "sources": (f"{API}sources/{story['public_statement'].source_id}/", f"{API}sources/{hidden.source_id}/"),
+        "speakers": (
+            f"{API}speakers/{story['public_statement'].speaker.slug}/",
+            f"{API}speakers/{hidden.speaker.slug}/",
+        ),
+        "evidence": (
+            f"{API}evidence/{public.evidence.get().pk}/",
+            f"{API}evidence/{draft.evidence.get().pk}/",
+        ),
+    }
+
+
+# Who sees what
+
+
+@pytest.mark.parametrize("who", ["anonymous", "editor", "reviewer"])
+@pytest.mark.parametrize("endpoint", ["claims", "statements", "sources", "speakers", "evidence"])
+def test_reading_every_endpoint(clients, story, who, endpoint):
+    client = clients[who]
+    visible_url, hidden_url = detail_urls(story)[endpoint]
+    assert client.get(visible_url).status_code == 200
+    hidden = client.get(hidden_url)
+    listed = client.get(f"{API}{endpoint}/?page_size=100").json()["results"]
+    if who == "anonymous":
+        assert hidden.status_code == 404
+        assert error(hidden)["code"] == "not_found"
+    else:
+        assert hidden.status_code == 200
+    ids = {str(item["id"]) for item in listed} | {item.get("slug") for item in listed}
+    hidden_key = hidden_url.rstrip("/").rsplit("/", 1)[1]
+    assert (hidden_key in ids) is (who != "anonymous")
+
+
+@pytest.mark.parametrize("who", ["anonymous", "editor", "reviewer"])
+def test_topics_and_verdicts_are_public(clients, story, who):
+    client = clients[who]
+    assert client.get(f"{API}topics/leaks/").json()["name"] == "Leaks"
+    assert [t["slug"] for t in client.get(f"{API}topics/").json()["results"]] == ["leaks"]
+    scale = client.get(f"{API}verdicts/").json()
+    assert [v["value"] for v in scale] == [v.value for v in Verdict]
+    false = next(v for v in scale if v["value"] == "false")
+    assert false["rating_value"] == 1 and false["label"] == "False" and false["meaning"]
+    assert next(v for v in scale if v["value"] == "unproven")["rating_value"] is None
+
+
+def test_a_logged_in_reader_without_staff_rights_sees_what_anonymous_readers_see(story, reader):
+    client = token_client(reader)
+    assert client.get(f"{API}claims/{story['draft'].slug}/").status_code == 404
+    assert [c["slug"] for c in client.get(f"{API}claims/").json()["results"]] == [story["public"].slug]
+
+
+def test_claim_detail_carries_evidence_history_and_claimreview(anon, story):
+    public = story["public"]
+    data = anon.get(f"{API}claims/{public.slug}/").json()
+    [evidence] = data["evidence"]
+    statement = story["public_statement"]
+    assert evidence["stance"] == "supports"
+    assert evidence["statement"]["text"] == statement.text
+    assert evidence["statement"]["speaker"]["slug"] == statement.speaker.slug
+    assert evidence["statement"]["source"]["url"] == statement.source.url
+    assert [h["verdict"] for h in data["verdict_history"]] == ["false"]
+    assert data["verdict_label"] == "False"
+    assert data["topics"] == [story["topic"].pk]
+    assert data["claimreview"] == f"http://testserver{API}claims/{public.slug}/claimreview/"
+    review = anon.get(data["claimreview"]).json()
+    assert review["@type"] == "ClaimReview" and review["claimReviewed"] == public.text
+    assert review["reviewRating"]["ratingValue"] == 1
+
+
+def test_claimreview_of_an_unpublished_claim_is_404_even_for_staff(editor_api, story):
+    draft = story["draft"]
+    assert editor_api.get(f"{API}claims/{draft.slug}/").json()["claimreview"] is None
+    response = editor_api.get(f"{API}claims/{draft.slug}/claimreview/")
+    assert response.status_code == 404
+    assert "only published, rated claims" in error(response)["message"]
+
+
+def test_source_notes_are_for_staff_only(anon, editor_api, story):
+    source = story["public_statement"].source
+    Source.objects.filter(pk=source.pk).update(notes="Called them twice.")
+    assert "notes" not in anon.get(f"{API}sources/{source.pk}/").json()
+    assert editor_api.get(f"{API}sources/{source.pk}/").json()["notes"] == "Called them twice."
+
+
+# Writing
+
+
+def test_a_client_session_creates_links_rates_and_publishes(editor_api, reviewer_api, anon):
+    source = editor_api.post(
+        f"{API}sources/",
+        {"url": "https://Example.org/Story/?utm_source=x", "title": "The story", "kind": "news_article"},
+    )
+    assert source.status_code == 201, source.json()
+    assert source.json()["url"] == "https://example.org/Story"
+    speaker = editor_api.post(f"{API}speakers/", {"name": "Niko Felix", "kind": "person"}).json()
+    assert speaker["slug"] == "niko-felix"
+    statement = editor_api.post(
+        f"{API}statements/", {"source": source.json()["id"], "speaker": speaker["id"], "text": "We paused it."}
+    )
+    assert statement.status_code == 201, statement.json()
+    topic = editor_api.post(f"{API}topics/", {"name": "AI video"}).json()
+    claim = editor_api.post(f"{API}claims/", {"text": "The preview was paused.", "topics": [topic["id"]]})
+    assert claim.status_code == 201, claim.json()
+    slug = claim.json()["slug"]
+    assert slug == "the-preview-was-paused"
+    assert claim.json()["status"] == "draft" and claim.json()["verdict"] == "unverified"
+    evidence = editor_api.post(
+        f"{API}evidence/", {"claim": claim.json()["id"], "statement": statement.json()["id"], "stance": "supports"}
+    )
+    assert evidence.status_code == 201, evidence.json()
+    assert editor_api.post(f"{API}claims/{slug}/submit/").status_code == 200
+    rated = reviewer_api.post(
+        f"{API}claims/{slug}/verdict/", {"verdict": "true", "kind": "initial", "reason": "The company said so."}
+    )
+    assert rated.status_code == 200, rated.json()
+    published = reviewer_api.post(f"{API}claims/{slug}/publish/")
+    assert published.status_code == 200
+    assert published.json()["status"] == "published"
+
+    read = anon.get(f"{API}claims/{slug}/").json()
+    assert read["verdict"] == "true"
+    assert read["evidence"][0]["statement"]["speaker"]["name"] == "Niko Felix"
+    assert read["verdict_history"][0]["reason"] == "The company said so."
+    assert anon.get(f"{API}statements/{statement.json()['id']}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body"),
+    [
+        ("claims/", {"text": "A new claim."}),
+        ("sources/", {"url": "https://example.org/new", "title": "New"}),
+        ("speakers/", {"name": "Someone"}),
+        ("topics/", {"name": "Something"}),
+    ],
+)
+def test_creating_needs_a_login_and_the_add_permission(anon, reader, editor_api, reviewer_api, endpoint, body):
+    refused = anon.post(API + endpoint, body)
+    assert refused.status_code == 401
+    assert error(refused)["code"] == "not_authenticated"
+    assert refused["WWW-Authenticate"] == "Token"
+    no_perm = token_client(reader).post(API + endpoint, body)
+    assert no_perm.status_code == 403
+    assert error(no_perm)["code"] == "permission_denied"
+    assert editor_api.post(API + endpoint, body).status_code == 201
+    second = {k: (v + " again" if k in {"text", "name", "title"} else v + "-2") for k, v in body.items()}
+    assert reviewer_api.post(API + endpoint, second).status_code == 201
+
+
+def test_statement_and_evidence_writes_by_role(anon, editor_api, reviewer_api, story):
+    source = story["public_statement"].source
+    body = {"source": source.pk, "text": "Another passage."}
+    assert anon.post(f"{API}statements/", body).status_code == 401
+    created = editor_api.post(f"{API}statements/", body)
+    assert created.status_code == 201
+    evidence = {"claim": story["draft"].pk, "statement": created.json()["id"], "stance": "refutes"}
+    assert anon.post(f"{API}evidence/", evidence).status_code == 401
+    made = reviewer_api.post(f"{API}evidence/", evidence)
+    assert made.status_code == 201, made.json()
+    # Editors may unlink evidence (part of writing a claim), not delete statements.
+    assert editor_api.delete(f"{API}evidence/{made.json()['id']}/").status_code == 204
+    assert editor_api.delete(f"{API}statements/{created.json()['id']}/").status_code == 403
+    assert reviewer_api.delete(f"{API}statements/{created.json()['id']}/").status_code == 204
+
+
+def test_deleting_by_role(anon, editor_api, reviewer_api, story):
+    url = f"{API}claims/{story['draft'].slug}/"
+    assert anon.delete(url).status_code == 401
+    assert editor_api.delete(url).status_code == 403
+    assert reviewer_api.delete(url).status_code == 204
+    assert not Claim.objects.filter(pk=story["draft"].pk).exists()
+
+
+def test_deleting_something_still_in_use_is_a_conflict(reviewer_api, story):
+    source = story["public_statement"].source
+    response = reviewer_api.delete(f"{API}sources/{source.pk}/")
+    assert response.status_code == 409
+    assert error(response)["code"] == "in_use"
+    assert Source.objects.filter(pk=source.pk).exists()
+
+
+def test_status_verdict_and_version_are_read_only(editor_api, story):
+    url = f"{API}claims/{story['draft'].slug}/"
+    response = editor_api.patch(url, {"status": "published", "verdict": "true", "version": 9})
+    assert response.status_code == 400
+    fields = error(response)["fields"]
+    assert "publish/" in fields["status"][0]
+    assert "verdict/" in fields["verdict"][0]
+    assert fields["version"] == ["This field is read-only."]
+    story["draft"].refresh_from_db()
+    assert story["draft"].status == Status.DRAFT and story["draft"].verdict == Verdict.UNVERIFIED
+
+
+def test_updating_a_claim_bumps_its_version_and_keeps_topics(editor_api, story):
+    draft = story["draft"]
+    other = TopicFactory(name="Other")
+    response = editor_api.patch(f"{API}claims/{draft.slug}/", {"summary": "**Checked**.", "topics": [other.pk]})
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == draft.version + 1
+    assert response.json()["topics"] == [other.pk]
+    replaced = editor_api.put(f"{API}claims/{draft.slug}/", {"text": "A draft, reworded."})
+    assert replaced.status_code == 200
+    assert replaced.json()["version"] == draft.version + 2
+    draft.refresh_from_db()
+    assert draft.text == "A draft, reworded."
+
+
+def test_a_published_claims_slug_is_fixed(editor_api, story):
+    response = editor_api.patch(f"{API}claims/{story['public'].slug}/", {"slug": "something-else"})
+    assert response.status_code == 400
+    assert "fixed" in error(response)["fields"]["slug"][0]
+    assert editor_api.patch(f"{API}claims/{story['draft'].slug}/", {"slug": "new-slug"}).json()["slug"] == "new-slug"
+
+
+def test_a_client_cannot_link_to_what_it_cannot_see(story):
+    partner = UserFactory(username="partner")
+    from django.contrib.auth.models import Permission
+
+    partner.user_permissions.add(*Permission.objects.filter(codename__in=["add_evidence", "add_claim"]))
+    client = token_client(partner)
+    response = client.post(
+        f"{API}evidence/",
+        {"claim": story["draft"].pk, "statement": story["public_statement"].pk, "stance": "context"},
+    )
+    assert response.status_code == 400
+    assert "does not exist" in error(response)["fields"]["claim"][0]
+    hidden_speaker = story["hidden_statement"].speaker
+    response = client.post(f"{API}claims/", {"text": "Partner claim.", "claimant": hidden_speaker.pk})
+    assert response.status_code == 400
+    assert "claimant" in error(response)["fields"]
+    assert not Claim.objects.filter(text="Partner claim.").exists()
+
+
+def test_history_records_the_token_user(editor_api, reviewer_api, editor, reviewer, story):
+    created = editor_api.post(f"{API}sources/", {"url": "https://example.org/h", "title": "History"}).json()
+    source = Source.objects.get(pk=created["id"])
+    assert source.history.get(history_type="+").history_user == editor
+    reviewer_api.patch(f"{API}sources/{source.pk}/", {"title": "History, again"})
+    assert source.history.latest().history_user == reviewer
+    reviewer_api.delete(f"{API}sources/{source.pk}/")
+    assert Source.history.filter(id=source.pk, history_type="-").get().history_user == reviewer
+
+    editor_api.patch(f"{API}claims/{story['draft'].slug}/", {"summary": "Edited by the editor."})
+    assert story["draft"].history.latest().history_user == editor
+    editor_api.post(f"{API}claims/{story['draft'].slug}/submit/")
+    assert story["draft"].history.latest().history_user == editor
+
+
+# The workflow
+
+
+def test_workflow_actions_allowed_and_refused(anon, editor_api, reviewer_api, reader, story):
+    draft = story["draft"]
+    url = f"{API}claims/{draft.slug}/"
+    assert anon.post(url + "submit/").status_code == 401
+    assert token_client(reader).post(url + "submit/").status_code == 404  # a reader cannot see the draft
+    assert reviewer_api.post(url + "publish/").status_code == 400  # not in review yet
+    submitted = editor_api.post(url + "submit/")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "in_review"
+    again = editor_api.post(url + "submit/")
+    assert again.status_code == 400
+    assert error(again)["code"] == "invalid_transition"
+
+    refused = editor_api.post(url + "publish/")
+    assert refused.status_code == 403
+    assert "permission to publish" in error(refused)["message"]
+    assert editor_api.post(url + "verdict/", {"verdict": "false", "kind": "initial", "reason": "x"}).status_code == 403
+    assert editor_api.post(url + "send-back/").status_code == 403
+
+    unrated = reviewer_api.post(url + "publish/")
+    assert unrated.status_code == 400
+    assert error(unrated)["code"] == "unrated"
+    assert reviewer_api.post(url + "send-back/").json()["status"] == "draft"
+    editor_api.post(url + "submit/")
+    wrong_kind = reviewer_api.post(url + "verdict/", {"verdict": "false", "kind": "update", "reason": "New."})
+    assert wrong_kind.status_code == 400
+    assert "kind" in error(wrong_kind)["fields"]
+    rated = reviewer_api.post(url + "verdict/", {"verdict": "false", "kind": "initial", "reason": "Checked."})
+    assert rated.status_code == 200
+    assert [h["verdict"] for h in rated.json()["verdict_history"]] == ["false"]
+    assert reviewer_api.post(url + "publish/").json()["status"] == "published"
+
+    assert editor_api.post(url + "retract/", {"reason": "Wrong."}).status_code == 403
+    no_reason = reviewer_api.post(url + "retract/", {"reason": "  "})
+    assert no_reason.status_code == 400
+    assert "reason" in error(no_reason)["fields"]
+    retracted = reviewer_api.post(url + "retract/", {"reason": "We got the source wrong."})
+    assert retracted.status_code == 200
+    assert retracted.json()["retraction_reason"] == "We got the source wrong."
+    # Retracted claims stay readable.
+    assert anon.get(url).json()["status"] == "retracted"
+    assert VerdictChange.objects.filter(claim=draft).count() == 1
+
+
+def test_workflow_bodies_are_strict(reviewer_api, story):
+    url = f"{API}claims/{story['public'].slug}/"
+    response = reviewer_api.post(url + "verdict/", {"verdict": "sort of", "kind": "update", "reason": "x"})
+    assert response.status_code == 400
+    assert "verdict" in error(response)["fields"]
+    extra = reviewer_api.post(url + "retract/", {"reason": "Wrong.", "notify": True})
+    assert error(extra)["fields"] == {"notify": ["Unknown field."]}
+    assert reviewer_api.post(url + "publish/", {"force": True}).status_code == 400
+    assert Claim.objects.get(pk=story["public"].pk).status == Status.PUBLISHED
+
+
+# ETags and conditional requests
+
+
+@pytest.mark.parametrize("endpoint", ["claims", "statements", "sources", "speakers", "evidence"])
+def test_etag_and_304(anon, story, endpoint):
+    url = detail_urls(story)[endpoint][0]
+    first = anon.get(url)
+    etag = first["ETag"]
+    assert etag.startswith('"')
+    cached = anon.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached["ETag"] == etag
+    assert anon.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_list_etag_is_weak_and_conditional(anon, story):
+    first = anon.get(f"{API}claims/")
+    assert first["ETag"].startswith('W/"')
+    assert anon.get(f"{API}claims/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    Claim.objects.filter(pk=story["public"].pk).update(text="Changed in the meantime.")
+    assert anon.get(f"{API}claims/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_stale_if_match_gives_412_and_changes_nothing(editor_api, reviewer_api, story):
+    url = f"{API}claims/{story['draft'].slug}/"
+    etag = editor_api.get(url)["ETag"]
+    # Someone else saves first.
+    assert reviewer_api.patch(url, {"summary": "Reviewer's edit."}, HTTP_IF_MATCH=etag).status_code == 200
+    late = editor_api.patch(url, {"summary": "Editor's edit."}, HTTP_IF_MATCH=etag)
+    assert late.status_code == 412
+    assert error(late)["code"] == "precondition_failed"
+    assert editor_api.put(url, {"text": "Overwrite."}, HTTP_IF_MATCH=etag).status_code == 412
+    assert reviewer_api.delete(url, HTTP_IF_MATCH=etag).status_code == 412
+    assert editor_api.post(url + "submit/", HTTP_IF_MATCH=etag).status_code == 412
+    claim = Claim.objects.get(pk=story["draft"].pk)
+    assert claim.summary == "Reviewer's edit." and claim.status == Status.DRAFT
+    current = editor_api.get(url)["ETag"]
+    assert editor_api.patch(url, {"summary": "Editor's edit."}, HTTP_IF_MATCH=current).status_code == 200
+
+
+def test_stale_if_match_on_other_objects(editor_api, story):
+    speaker = story["public_statement"].speaker
+    url = f"{API}speakers/{speaker.slug}/"
+    etag = editor_api.get(url)["ETag"]
+    Speaker.objects.filter(pk=speaker.pk).update(title="Changed elsewhere")
+    assert editor_api.patch(url, {"title": "Mine"}, HTTP_IF_MATCH=etag).status_code == 412
+    assert Speaker.objects.get(pk=speaker.pk).title == "Changed elsewhere"
+    assert editor_api.patch(url, {"title": "Mine"}, HTTP_IF_MATCH="*").status_code == 200
+
+
+def test_a_claim_saved_in_between_is_a_conflict(editor_api, story, monkeypatch):
+    """The version guard: a save landing between this request's read and its write gives 409."""
+    from claims import services
+
+    real = services.claim_check_version
+
+    def someone_saves_first(*, claim, expected_version):
+        Claim.objects.filter(pk=claim.pk).update(version=expected_version + 1, summary="Theirs.")
+        return real(claim=claim, expected_version=expected_version)
+
+    monkeypatch.setattr(services, "claim_check_version", someone_saves_first)
+    response = editor_api.patch(f"{API}claims/{story['draft'].slug}/", {"summary": "Mine."})
+    assert response.status_code == 409
+    assert error(response)["code"] == "conflict"
+    assert "Someone else saved this claim" in error(response)["message"]
+
+
+# Errors
+
+
+def test_malformed_json(editor_api):
+    response = editor_api.post(f"{API}sources/", data='{"url": ', content_type="application/json")
+    assert response.status_code == 400
+    assert error(response)["code"] == "parse_error"
+
+
+def test_a_body_that_is_not_an_object(editor_api):
+    response = editor_api.post(f"{API}topics/", data="[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+    assert "Expected a dictionary" in error(response)["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"text": "ok", "topics": "leaks"}, "topics", "Expected a list"),
+        ({"text": 12, "language": ["en"]}, "language", "Not a valid string"),
+        ({"text": "ok", "colour": "red"}, "colour", "Unknown field"),
+        ({"text": "x" * 1001}, "text", "no more than 1000"),
+        ({"text": "nul \x00 byte"}, "text", "Null characters"),
+        ({"text": "ok", "slug": "not a slug!"}, "slug", "slug"),
+        ({"text": "ok", "language": "English"}, "language", "language code"),
+        ({"text": "ok", "claimant": "abc"}, "claimant", "Incorrect type"),
+        ({"text": "ok", "claimant": 10**30}, "claimant", ""),
+        ({"text": "ok", "first_appeared_on": "yesterday"}, "first_appeared_on", "Date has wrong format"),
+        ({}, "text", "required"),
+    ],
+)
+def test_bad_claim_fields(editor_api, body, field, words):
+    response = editor_api.post(f"{API}claims/", body)
+    assert response.status_code == 400
+    err = error(response)
+    assert err["code"] == "invalid"
+    assert field in err["fields"]
+    assert words in " ".join(err["fields"][field])
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "field"),
+    [
+        ("sources/", {"url": "not a url", "title": "t"}, "url"),
+        ("sources/", {"url": "https://example.org/a", "title": "t", "kind": "rumour"}, "kind"),
+        ("sources/", {"url": "https://example.org/a", "title": "t\x00"}, "title"),
+        ("sources/", {"url": "https://example.org/a", "title": "t", "archive_url": "ftp//x"}, "archive_url"),
+        ("speakers/", {"name": "A", "wikidata_id": "42"}, "wikidata_id"),
+        ("speakers/", {"name": "A", "kind": "robot"}, "kind"),
+        ("speakers/", {"name": "A" * 201}, "name"),
+        ("topics/", {"name": "Leaks", "slug": "über leaks"}, "slug"),
+        ("statements/", {"source": 999999, "text": "t"}, "source"),
+        ("statements/", {"source": "one", "text": "t"}, "source"),
+    ],
+)
+def test_bad_fields_of_other_objects(editor_api, endpoint, body, field):
+    response = editor_api.post(API + endpoint, body)
+    assert response.status_code == 400, response.json()
+    assert field in error(response)["fields"]
+
+
+def test_duplicate_source_url_after_normalization(editor_api, story):
+    existing = story["public_statement"].source
+    scheme, rest = existing.url.split("://")
+    host, path = rest.split("/", 1)
+    spelled = f"{scheme.upper()}://{host.upper()}/{path}/?utm_source=newsletter"
+    response = editor_api.post(f"{API}sources/", {"url": spelled, "title": "t"})
+    assert response.status_code == 400
+    assert "url" in error(response)["fields"]
+
+
+def test_model_rules_are_400_and_write_nothing(editor_api, story):
+    statement = StatementFactory()
+    deprecated = {"claim": story["draft"].pk, "statement": statement.pk, "stance": "refutes", "rank": "deprecated"}
+    response = editor_api.post(f"{API}evidence/", deprecated)
+    assert response.status_code == 400
+    assert "reason" in error(response)["message"]
+    twice = {"claim": story["draft"].pk, "statement": story["hidden_statement"].pk, "stance": "supports"}
+    response = editor_api.post(f"{API}evidence/", twice)
+    assert response.status_code == 400
+    assert Evidence.objects.count() == 2
+
+
+def test_not_found_method_media_type_and_accept(editor_api, anon):
+    missing = anon.get(f"{API}claims/no-such-claim/")
+    assert missing.status_code == 404 and error(missing)["code"] == "not_found"
+    nowhere = anon.get(f"{API}nowhere/")
+    assert nowhere.status_code == 404 and error(nowhere)["code"] == "not_found"
+    assert anon.get(f"{API}sources/abc/").status_code == 404
+    method = editor_api.put(f"{API}claims/", {})
+    assert method.status_code == 405 and error(method)["code"] == "method_not_allowed"
+    assert anon.delete(f"{API}verdicts/").status_code in {401, 405}
+    media = editor_api.post(f"{API}topics/", data="name=x", content_type="application/x-www-form-urlencoded")
+    assert media.status_code == 415 and error(media)["code"] == "unsupported_media_type"
+    accept = anon.get(f"{API}claims/", HTTP_ACCEPT="application/xml")
+    assert accept.status_code == 406 and error(accept)["code"] == "not_acceptable"
+
+
+def test_a_bad_token_is_401(anon):
+    anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = anon.get(f"{API}claims/")
+    assert response.status_code == 401
+    assert error(response)["code"] == "authentication_failed"
+
+
+def test_session_writes_need_the_csrf_token(editor, story):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(editor)
+    response = client.post(f"{API}topics/", {"name": "Sneaky"})
+    assert response.status_code == 403
+    assert "CSRF" in error(response)["message"]
+    assert client.get(f"{API}claims/{story['draft'].slug}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("verdict=nope", "verdict"),
+        ("status=draft", "status"),
+        ("ordering=text", "ordering"),
+        ("page_size=0", "page_size"),
+        ("page_size=101", "page_size"),
+        ("page_size=ten", "page_size"),
+        ("cursor=garbage", "cursor"),
+        ("updated_since=last-week", "updated_since"),
+        ("topic=not a slug", "topic"),
+        ("source=abc", "source"),
+        ("search=" + "x" * 201, "search"),
+        ("search=nul%00", "search"),
+    ],
+)
+def test_bad_query_parameters(anon, story, query, field):
+    response = anon.get(f"{API}claims/?{query}")
+    assert response.status_code == 400
+    assert field in error(response)["fields"]
+
+
+def test_throttling_answers_429_in_the_error_shape(settings, anon, story):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": None}}
+    cache.clear()
+    assert anon.get(f"{API}claims/").status_code == 200
+    assert anon.get(f"{API}claims/").status_code == 200
+    response = anon.get(f"{API}claims/")
+    assert response.status_code == 429
+    assert error(response)["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+
+
+# CORS
+
+
+def test_cors_lets_any_origin_read(anon, story):
+    response = anon.get(f"{API}claims/", HTTP_ORIGIN="https://elsewhere.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_cors_preflight_refuses_writes(anon):
+    response = anon.options(
+        f"{API}claims/",
+        HTTP_ORIGIN="https://elsewhere.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+    )
+    allowed = [m.strip() for m in response.get("Access-Control-Allow-Methods", "").split(",")]
+    assert "POST" not in allowed
+    assert "GET" in allowed
+
+
+# Filtering, ordering, pagination
+
+
+def test_filters(anon, editor_api, story):
+    public = story["public"]
+    other = PublishedClaimFactory(text="Another claim about money.", verdict=Verdict.TRUE, summary="Billions.")
+    statement = story["public_statement"]
+
+    def slugs(client, query):
+        response = client.get(f"{API}claims/?{query}")
+        assert response.status_code == 200, response.json()
+        return {c["slug"] for c in response.json()["results"]}
+
+    assert slugs(anon, "verdict=true") == {other.slug}
+    assert slugs(anon, "topic=leaks") == {public.slug}
+    assert slugs(anon, f"speaker={statement.speaker.slug}") == {public.slug}
+    assert slugs(anon, f"speaker={other.claimant.slug}") == {other.slug}
+    assert slugs(anon, f"source={statement.source_id}") == {public.slug}
+    assert slugs(anon, "search=billions") == {other.slug}
+    assert slugs(anon, "search=PAUSED preview") == {public.slug}  # in its evidence statement
+    assert slugs(anon, "search=secret") == set()  # the draft's statement stays hidden
+    future = (timezone.now() + datetime.timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    assert slugs(anon, f"updated_since={future}") == set()
+    assert slugs(editor_api, "status=draft") == {story["draft"].slug}
+    assert slugs(editor_api, "search=secret") == {story["draft"].slug}
+
+
+def test_filters_of_other_lists(anon, story):
+    statement = story["public_statement"]
+    by_source = anon.get(f"{API}statements/?source={statement.source_id}").json()["results"]
+    assert [s["id"] for s in by_source] == [statement.pk]
+    assert anon.get(f"{API}statements/?speaker={statement.speaker.slug}").json()["results"][0]["id"] == statement.pk
+    assert anon.get(f"{API}evidence/?claim={story['public'].slug}").json()["results"][0]["stance"] == "supports"
+    assert anon.get(f"{API}sources/?kind=dataset").json()["results"] == []
+    assert anon.get(f"{API}speakers/?search={statement.speaker.name}").json()["results"][0]["slug"]
+
+
+def test_ordering_and_cursor_pages_walk_everything_once(anon):
+    claims = [PublishedClaimFactory() for _ in range(7)]
+    for i, claim in enumerate(claims):
+        Claim.objects.filter(pk=claim.pk).update(published_at=timezone.now() - datetime.timedelta(days=i))
+    seen, url = [], f"{API}claims/?ordering=-published_at&page_size=3"
+    while url:
+        page = anon.get(url).json()
+        assert len(page["results"]) <= 3
+        seen += [c["slug"] for c in page["results"]]
+        url = page["next"]
+    assert seen == [c.slug for c in claims]
+    oldest_first = anon.get(f"{API}claims/?ordering=published_at&page_size=100").json()["results"]
+    assert [c["slug"] for c in oldest_first] == [c.slug for c in reversed(claims)]
+
+
+LISTS = {
+    "claims": lambda: EvidenceFactory(claim=PublishedClaimFactory(topics=[TopicFactory()])),
+    "statements": lambda: EvidenceFactory(claim=PublishedClaimFactory()),
+    "sources": lambda: EvidenceFactory(claim=PublishedClaimFactory()),
+    "speakers": lambda: EvidenceFactory(claim=PublishedClaimFactory()),
+    "evidence": lambda: EvidenceFactory(claim=PublishedClaimFactory()),
+    "topics": TopicFactory,
+}
+
+
+@pytest.mark.parametrize("endpoint", list(LISTS))
+@pytest.mark.parametrize("who", ["anonymous", "editor"])
+@pytest.mark.parametrize("n", [1, 50])
+def test_lists_run_a_fixed_number_of_queries(clients, django_assert_max_num_queries, endpoint, who, n):
+    for _ in range(n):
+        LISTS[endpoint]()
+    client = clients[who]
+    client.get(f"{API}{endpoint}/")  # warm up the token and content types
+    with django_assert_max_num_queries(6):
+        response = client.get(f"{API}{endpoint}/?page_size=100")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) >= n
+
+
+def test_claim_detail_runs_a_fixed_number_of_queries(anon, django_assert_max_num_queries):
+    claim = PublishedClaimFactory(topics=[TopicFactory(), TopicFactory()])
+    for _ in range(20):
+        EvidenceFactory(claim=claim)
+    VerdictChangeFactory(claim=claim)
+    with django_assert_max_num_queries(6):
+        assert len(anon.get(f"{API}claims/{claim.slug}/").json()["evidence"]) == 20
+
+
+# Docs and schema
+
+
+def test_docs_are_served_without_a_cdn(anon):
+    for page in ("docs/", "redoc/"):
+        response = anon.get(API + page)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "cdn." not in html and "unpkg" not in html
+        assert "/static/drf_spectacular_sidecar/" in html
+    schema = anon.get(f"{API}schema/?format=json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    assert "412" in schema["paths"]["/api/v1/claims/{slug}/"]["patch"]["responses"]
+    assert "120/minute" in schema["info"]["description"]
+
+
+# Tokens
+
+
+def test_create_api_token_prints_a_working_token(editor, capsys):
+    call_command("create_api_token", editor.username)
+    key = capsys.readouterr().out.strip()
+    assert Token.objects.get(user=editor).key == key
+    call_command("create_api_token", editor.username)
+    assert capsys.readouterr().out.strip() == key  # the same token, not a new one
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.post(f"{API}topics/", {"name": "By token"}).status_code == 201
+
+
+def test_create_api_token_reset_replaces_the_token(editor, capsys):
+    call_command("create_api_token", editor.username)
+    old = capsys.readouterr().out.strip()
+    call_command("create_api_token", editor.username, "--reset")
+    new = capsys.readouterr().out.strip()
+    assert new != old and Token.objects.get(user=editor).key == new
+
+
+def test_create_api_token_refuses_an_unknown_user(db):
+    with pytest.raises(CommandError, match="No user 'ghost'"):
+        call_command("create_api_token", "ghost")
+    assert not Token.objects.exists()
+
+
+def test_create_api_token_refuses_an_inactive_user(db):
+    UserFactory(username="gone", is_active=False)
+    with pytest.raises(CommandError, match="inactive"):
+        call_command("create_api_token", "gone")
