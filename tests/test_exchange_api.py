@@ -37,7 +37,7 @@ def test_readers_and_staff_without_add_claim_cannot_import():
     staff.user_permissions.add(Permission.objects.get(codename="view_claim"))
     response = post_file(api(staff), "claimreview_single.json")
     assert response.status_code == 403
-    assert "permission to add claims" in response.json()["detail"]
+    assert "permission to add claims" in response.json()["error"]["message"]
     not_staff = UserFactory()
     not_staff.user_permissions.add(Permission.objects.get(codename="add_claim"))
     assert post_file(api(not_staff), "claimreview_single.json").status_code == 403
