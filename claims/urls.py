@@ -1,6 +1,8 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from . import feeds, views
+from .sitemaps import SITEMAPS
 
 app_name = "claims"
 
@@ -11,4 +13,12 @@ urlpatterns = [
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("feeds/claims.rss", views.reader_page(feeds.ClaimsFeed()), name="feed_claims_rss"),
+    path("feeds/claims.atom", views.reader_page(feeds.ClaimsAtomFeed()), name="feed_claims_atom"),
+    path("feeds/corrections.rss", views.reader_page(feeds.CorrectionsFeed()), name="feed_corrections_rss"),
+    path("feeds/corrections.atom", views.reader_page(feeds.CorrectionsAtomFeed()), name="feed_corrections_atom"),
+    path("sitemap.xml", views.reader_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -1,33 +1,365 @@
+"""Public pages for readers: server-rendered, no JavaScript needed, a fixed number of queries each."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.text import Truncator
+from django.views.decorators.http import require_safe
 
-from .models import Claim, Source, Speaker, Topic
+from .claimreview import claim_review, to_script_json
+from .models import (
+    VERDICT_SCALE,
+    Claim,
+    Evidence,
+    Source,
+    Speaker,
+    Topic,
+    Verdict,
+    VerdictChange,
+    can_see_unpublished,
+)
+from .search import MAX_QUERY_LENGTH, clean_query, involving_speaker, search_claims
+
+PAGE_SIZE = 20
+HOME_LATEST = 8
+DETAIL_LIST_LIMIT = 50
+RELATED_LIMIT = 5
+PUBLIC_MAX_AGE = 60
+
+# Verdicts a reader can meet on a public claim, in scale order.
+RATED_VERDICTS = [v for v in Verdict if v != Verdict.UNVERIFIED]
+ORDERINGS = {"newest": ("-published_at", "-pk"), "updated": ("-updated_at", "-pk")}
+RANK_ORDER = {Evidence.Rank.PREFERRED: 0, Evidence.Rank.NORMAL: 1, Evidence.Rank.DEPRECATED: 2}
 
 
+def reader_page(view):
+    """GET/HEAD only; conditional GET (content ETag, 304) for pages that may be cached.
+
+    Staff who can see unpublished work get `private, no-store` and no ETag, so no cache ever keeps a
+    page with drafts on it; other signed-in users get `private`; anonymous readers a short public max-age.
+    """
+
+    @require_safe
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()  # TemplateResponse (the sitemap): the ETag needs the content
+        if can_see_unpublished(request.user):
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+            return response
+        if response.status_code != 200 or response.streaming:
+            return response
+        if request.user.is_authenticated:
+            patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
+        else:
+            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        if not response.has_header("ETag"):
+            set_response_etag(response)
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+
+    return wrapped
+
+
+def _page(request, queryset, per_page=PAGE_SIZE):
+    """The requested page of queryset; a page that is not a number or does not exist is a 404."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except (InvalidPage, ValueError, OverflowError) as exc:
+        raise Http404("No such page.") from exc
+
+
+def _verdict_rows(claims) -> tuple[list[dict], int]:
+    """Counts per verdict for a chart: every rated verdict, in scale order, with bar widths in percent."""
+    counts = dict(claims.order_by().values_list("verdict").annotate(n=Count("pk")))
+    total = sum(counts.values())
+    top = max(counts.values(), default=0) or 1
+    rows = [
+        {
+            "verdict": v.value,
+            "label": v.label,
+            "count": counts.get(v.value, 0),
+            "width": round(100 * counts.get(v.value, 0) / top),
+        }
+        for v in RATED_VERDICTS
+    ]
+    return rows, total
+
+
+def _card_claims(queryset):
+    return queryset.select_related("claimant")
+
+
+def _topics_with_public_claims():
+    return Topic.objects.filter(Exists(Claim.objects.public().filter(topics=OuterRef("pk"))))
+
+
+@reader_page
 def home(request):
-    return claim_list(request)
+    latest = list(_card_claims(Claim.objects.published())[:HOME_LATEST])
+    chart, total = _verdict_rows(Claim.objects.published())
+    return render(
+        request,
+        "claims/home.html",
+        {
+            "latest": latest,
+            "chart": chart,
+            "total": total,
+            "topics": list(_topics_with_public_claims()),
+            "meta": {
+                "description": f"Fact checks by {settings.PUBLISHER_NAME}: what was claimed, the evidence, "
+                "the verdict and every change of it."
+            },
+        },
+    )
 
 
+@reader_page
 def claim_list(request):
-    claims = Claim.objects.visible_to(request.user).select_related("claimant")
-    return render(request, "claims/claim_list.html", {"claims": claims})
+    notes = []
+    claims = Claim.objects.public()
+    raw_q = request.GET.get("q", "")
+    q = clean_query(raw_q)
+    if len(raw_q) > MAX_QUERY_LENGTH:
+        notes.append(f"Your search was cut to its first {MAX_QUERY_LENGTH} characters.")
+    claims = search_claims(claims, q)
+
+    verdict = request.GET.get("verdict", "")
+    if verdict in RATED_VERDICTS:
+        claims = claims.filter(verdict=verdict)
+    elif verdict:
+        notes.append("That verdict is not on our scale, so it was ignored.")
+        verdict = ""
+
+    topic = None
+    if topic_slug := request.GET.get("topic", ""):
+        topic = _topics_with_public_claims().filter(slug=topic_slug[:200]).first()
+        if topic:
+            claims = claims.filter(topics=topic)
+        else:
+            notes.append("There is no such topic, so that filter was ignored.")
+
+    speaker = None
+    if speaker_slug := request.GET.get("speaker", ""):
+        speaker = Speaker.objects.visible_to(request.user).filter(slug=speaker_slug[:200]).first()
+        if speaker:
+            claims = involving_speaker(claims, speaker)
+        else:
+            notes.append("There is no such speaker, so that filter was ignored.")
+
+    order = request.GET.get("order", "newest")
+    if order not in ORDERINGS:
+        order = "newest"
+    page = _page(request, _card_claims(claims.order_by(*ORDERINGS[order])))
+    return render(
+        request,
+        "claims/claim_list.html",
+        {
+            "page_obj": page,
+            "claims": page.object_list,
+            "q": q,
+            "verdict": verdict,
+            "topic": topic,
+            "speaker": speaker,
+            "order": order,
+            "notes": notes,
+            "verdict_choices": RATED_VERDICTS,
+            "topics": list(_topics_with_public_claims()),
+            "filtered": bool(q or verdict or topic or speaker),
+            "verdict_label": Verdict(verdict).label if verdict else "",
+            "meta": {
+                "title": f"Claims matching ‘{q}’" if q else "Claims",
+                "description": "Search every claim we checked, by words, verdict, topic or speaker.",
+                "noindex": bool(request.GET),
+            },
+        },
+    )
 
 
+def _evidence_groups(claim) -> dict:
+    items = sorted(claim.evidence.all(), key=lambda e: (RANK_ORDER.get(e.rank, 1), e.pk))
+    current = [e for e in items if e.rank != Evidence.Rank.DEPRECATED]
+    return {
+        "supports": [e for e in current if e.stance == Evidence.Stance.SUPPORTS],
+        "refutes": [e for e in current if e.stance == Evidence.Stance.REFUTES],
+        "context": [e for e in current if e.stance == Evidence.Stance.CONTEXT],
+        "deprecated": [e for e in items if e.rank == Evidence.Rank.DEPRECATED],
+    }
+
+
+@reader_page
 def claim_detail(request, slug):
-    claim = get_object_or_404(Claim.objects.visible_to(request.user), slug=slug)
-    return render(request, "claims/claim_detail.html", {"claim": claim})
+    evidence = Evidence.objects.select_related("statement__source", "statement__speaker")
+    claims = Claim.objects.visible_to(request.user).select_related("claimant__affiliation", "first_appearance")
+    claim = get_object_or_404(
+        claims.prefetch_related(
+            Prefetch("evidence", queryset=evidence),
+            "topics",
+            Prefetch("verdict_changes", queryset=VerdictChange.objects.order_by("changed_at", "id")),
+        ),
+        slug=slug,
+    )
+    related = Claim.objects.none()
+    topic_ids = [t.pk for t in claim.topics.all()]
+    if topic_ids or claim.claimant_id:
+        same = Q(topics__in=topic_ids) if topic_ids else Q()
+        if claim.claimant_id:
+            same |= Q(claimant_id=claim.claimant_id)
+        related = _card_claims(Claim.objects.public().filter(same).exclude(pk=claim.pk).distinct())[:RELATED_LIMIT]
+
+    review = claim_review(claim)
+    preview = not claim.is_public
+    response = render(
+        request,
+        "claims/claim_detail.html",
+        {
+            "claim": claim,
+            "preview": preview,
+            "evidence": _evidence_groups(claim),
+            "history": list(claim.verdict_changes.all()),
+            "related": list(related),
+            "claimreview_json": to_script_json(review) if review else "",
+            "meta": {
+                "title": f"{claim.get_verdict_display()}: {Truncator(claim.text).chars(90)}",
+                "description": Truncator(
+                    f"We rated this claim {claim.get_verdict_display()}. {claim.verdict_meaning}"
+                ).chars(200),
+                "og_type": "article",
+                "noindex": preview,
+            },
+        },
+    )
+    if preview:
+        add_never_cache_headers(response)
+    return response
 
 
+def _statements_with_claims(statements, user):
+    """Statements with the evidence rows (and claims) the user may see, for source and speaker pages."""
+    visible_evidence = Evidence.objects.filter(claim__in=Claim.objects.visible_to(user)).select_related("claim")
+    return statements.prefetch_related(Prefetch("evidence", queryset=visible_evidence))
+
+
+@reader_page
 def source_detail(request, pk):
     source = get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
-    return render(request, "claims/source_detail.html", {"source": source})
+    statements = _statements_with_claims(
+        source.statements.visible_to(request.user).select_related("speaker"), request.user
+    )[:DETAIL_LIST_LIMIT]
+    first_of = _card_claims(Claim.objects.visible_to(request.user).filter(first_appearance=source))[:DETAIL_LIST_LIMIT]
+    return render(
+        request,
+        "claims/source_detail.html",
+        {
+            "source": source,
+            "statements": list(statements),
+            "first_of": list(first_of),
+            "meta": {
+                "title": Truncator(source.title).chars(90),
+                "description": f"{source.get_kind_display()}"
+                + (f" by {source.publisher}" if source.publisher else "")
+                + ": the statements we cite from it and the claims they bear on.",
+            },
+        },
+    )
 
 
+@reader_page
 def speaker_detail(request, slug):
-    speaker = get_object_or_404(Speaker.objects.visible_to(request.user), slug=slug)
-    return render(request, "claims/speaker_detail.html", {"speaker": speaker})
+    speakers = Speaker.objects.visible_to(request.user)
+    speaker = get_object_or_404(speakers.select_related("affiliation"), slug=slug)
+    affiliation_visible = bool(speaker.affiliation_id) and speakers.filter(pk=speaker.affiliation_id).exists()
+    made = Claim.objects.visible_to(request.user).filter(claimant=speaker)[:DETAIL_LIST_LIMIT]
+    statements = _statements_with_claims(
+        speaker.statements.visible_to(request.user).select_related("source"), request.user
+    )[:DETAIL_LIST_LIMIT]
+    chart, total = _verdict_rows(Claim.objects.published().filter(claimant=speaker))
+    return render(
+        request,
+        "claims/speaker_detail.html",
+        {
+            "speaker": speaker,
+            "affiliation_visible": affiliation_visible,
+            "members": list(speakers.filter(affiliation=speaker)),
+            "made": list(made),
+            "statements": list(statements),
+            "chart": chart,
+            "total": total,
+            "meta": {
+                "title": speaker.name,
+                "description": Truncator(
+                    f"{speaker.name}{', ' + speaker.title if speaker.title else ''}: the claims they made, "
+                    "their statements we cite, and how we rated their claims."
+                ).chars(200),
+                "og_type": "profile" if speaker.kind == Speaker.Kind.PERSON else "website",
+            },
+        },
+    )
 
 
+@reader_page
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    claims = Claim.objects.visible_to(request.user).filter(topics=topic)
-    return render(request, "claims/claim_list.html", {"claims": claims, "topic": topic})
+    page = _page(request, _card_claims(Claim.objects.visible_to(request.user).filter(topics=topic)))
+    if not page.paginator.count:
+        raise Http404("No claims on this topic yet.")  # a topic only editors use stays unknown to readers
+    meta = {"title": topic.name, "description": f"Fact checks of claims on {topic.name}."}
+    return render(
+        request,
+        "claims/topic_detail.html",
+        {"topic": topic, "page_obj": page, "claims": page.object_list, "meta": meta},
+    )
+
+
+@reader_page
+def methodology(request):
+    scale = [
+        {"verdict": v.value, "label": v.label, "rating": VERDICT_SCALE[v][0], "meaning": VERDICT_SCALE[v][1]}
+        for v in Verdict
+    ]
+    meta = {
+        "title": "How we rate claims",
+        "description": "Our rating scale and what each verdict means, how we choose and cite sources, "
+        "and our corrections policy.",
+    }
+    return render(request, "claims/methodology.html", {"scale": scale, "meta": meta})
+
+
+@reader_page
+def corrections(request):
+    changes = (
+        VerdictChange.objects.filter(kind=VerdictChange.Kind.CORRECTION, claim__in=Claim.objects.public())
+        .select_related("claim")
+        .order_by("-changed_at", "-id")
+    )
+    page = _page(request, changes)
+    meta = {"title": "Corrections", "description": "Every verdict we corrected because we got it wrong, newest first."}
+    return render(request, "claims/corrections.html", {"page_obj": page, "changes": page.object_list, "meta": meta})
+
+
+@reader_page
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        f"Disallow: /{settings.ADMIN_PATH}",
+        "Disallow: /api/",
+        "",
+        f"Sitemap: {settings.SITE_URL}{reverse('claims:sitemap')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def server_error(request, template_name="500.html"):
+    """The 500 page: rendered without the request, context processors or the database."""
+    template = loader.get_template(template_name)
+    return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))

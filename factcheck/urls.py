@@ -11,3 +11,5 @@ urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
     path("", include("claims.urls")),
 ]
+
+handler500 = "claims.views.server_error"  # renders without the request or the database

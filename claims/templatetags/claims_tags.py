@@ -1,0 +1,24 @@
+from django import template
+from django.template.defaultfilters import striptags, truncatechars
+
+from ..markdown import render_markdown
+from ..models import verdict_meaning as _verdict_meaning
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    """Editors' Markdown as sanitized HTML (see claims.markdown)."""
+    return render_markdown(text)
+
+
+@register.filter
+def markdown_excerpt(text, length=160):
+    """Plain text of Markdown, shortened: for meta descriptions."""
+    return truncatechars(" ".join(striptags(render_markdown(text)).split()), length)
+
+
+@register.filter
+def verdict_meaning(verdict):
+    return _verdict_meaning(verdict)
