@@ -1,5 +1,6 @@
 """Public pages for readers: server-rendered, no JavaScript needed, a fixed number of queries each."""
 
+import re
 from functools import wraps
 
 from django.conf import settings
@@ -36,6 +37,7 @@ PUBLIC_MAX_AGE = 60
 # Verdicts a reader can meet on a public claim, in scale order.
 RATED_VERDICTS = [v for v in Verdict if v != Verdict.UNVERIFIED]
 ORDERINGS = {"newest": ("-published_at", "-pk"), "updated": ("-updated_at", "-pk")}
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RANK_ORDER = {Evidence.Rank.PREFERRED: 0, Evidence.Rank.NORMAL: 1, Evidence.Rank.DEPRECATED: 2}
 
 
@@ -142,7 +144,7 @@ def claim_list(request):
 
     topic = None
     if topic_slug := request.GET.get("topic", ""):
-        topic = _topics_with_public_claims().filter(slug=topic_slug[:200]).first()
+        topic = _topics_with_public_claims().filter(slug=topic_slug).first() if SLUG.fullmatch(topic_slug) else None
         if topic:
             claims = claims.filter(topics=topic)
         else:
@@ -150,7 +152,8 @@ def claim_list(request):
 
     speaker = None
     if speaker_slug := request.GET.get("speaker", ""):
-        speaker = Speaker.objects.visible_to(request.user).filter(slug=speaker_slug[:200]).first()
+        speakers = Speaker.objects.visible_to(request.user)
+        speaker = speakers.filter(slug=speaker_slug).first() if SLUG.fullmatch(speaker_slug) else None
         if speaker:
             claims = involving_speaker(claims, speaker)
         else:
@@ -278,7 +281,7 @@ def speaker_detail(request, slug):
     speakers = Speaker.objects.visible_to(request.user)
     speaker = get_object_or_404(speakers.select_related("affiliation"), slug=slug)
     affiliation_visible = bool(speaker.affiliation_id) and speakers.filter(pk=speaker.affiliation_id).exists()
-    made = Claim.objects.visible_to(request.user).filter(claimant=speaker)[:DETAIL_LIST_LIMIT]
+    made = _card_claims(Claim.objects.visible_to(request.user).filter(claimant=speaker))[:DETAIL_LIST_LIMIT]
     statements = _statements_with_claims(
         speaker.statements.visible_to(request.user).select_related("source"), request.user
     )[:DETAIL_LIST_LIMIT]
