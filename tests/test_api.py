@@ -562,6 +562,24 @@ def test_not_found_method_media_type_and_accept(editor_api, anon):
     assert accept.status_code == 406 and error(accept)["code"] == "not_acceptable"
 
 
+def test_errors_are_json_whatever_the_format_asked(anon, story):
+    response = anon.get(f"{API}claims/?format=csv&verdict=nope")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert error(response)["fields"]["verdict"]
+    csv = anon.get(f"{API}claims/?format=csv")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert story["public"].slug in csv.content.decode()
+    assert story["draft"].slug not in csv.content.decode()
+
+
+def test_odd_paths_under_the_api_are_json_404s(anon):
+    for path in ("claims/a%0Ab/", "evidence/%C3%8B/", "sources/1/x/", "claims"):
+        response = anon.get(API + path)
+        assert response.status_code == 404, path
+        assert error(response)["code"] == "not_found"
+
+
 def test_a_bad_token_is_401(anon):
     anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     response = anon.get(f"{API}claims/")

@@ -73,6 +73,14 @@ def _codes(path: str, method: str) -> list[str]:
     return codes
 
 
+def _foreign_codes(path: str, method: str) -> list[str]:
+    """Other apps' views under /api/v1/ (the ClaimReview exchange): the error answers any DRF view can give."""
+    codes = ["400", "401", "404", "406", "429"]
+    if method in UNSAFE:
+        codes += ["403", "415"]
+    return codes
+
+
 def add_error_responses(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
@@ -87,7 +95,7 @@ def add_error_responses(result, generator, request, public):
             if method not in UNSAFE | {"get"}:
                 continue
             responses = operation.setdefault("responses", {})
-            for code in _codes(path, method):
+            for code in _codes(path, method) if own else _foreign_codes(path, method):
                 responses.setdefault(
                     code, {"description": ERRORS[code], "content": {"application/json": {"schema": ref}}}
                 )

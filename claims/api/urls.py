@@ -21,5 +21,5 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *router.urls,
     # Keep last: any other path under /api/v1/ answers 404 in the API error shape.
-    re_path(r"^.*$", views.ApiNotFoundView.as_view(), name="not-found"),
+    re_path(r"^[\s\S]*$", views.ApiNotFoundView.as_view(), name="not-found"),
 ]

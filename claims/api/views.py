@@ -54,6 +54,14 @@ class ApiViewMixin:
                 transaction.set_rollback(True)
         return response
 
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if not isinstance(getattr(self.request, "accepted_renderer", None), JSONRenderer | BrowsableAPIRenderer):
+            # Errors are JSON, whatever format the request asked for (e.g. ?format=csv).
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
