@@ -49,6 +49,12 @@ def _add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _who(change: VerdictChange) -> str:
+    # Plain text: a link to the user admin would be a 403 for editors and reviewers.
+    user = change.changed_by
+    return (user.get_full_name() or user.get_username()) if user else "–"
+
+
 def _is_changelist(request, model) -> bool:
     match = request.resolver_match
     return bool(match and match.url_name == f"{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -115,7 +121,7 @@ class VerdictChangeInline(admin.TabularInline):
     """A claim's public verdict history: read-only, it grows only through "Set verdict"."""
 
     model = VerdictChange
-    fields = ["changed_at", "previous_verdict", "verdict", "kind", "reason", "changed_by"]
+    fields = ["changed_at", "previous_verdict", "verdict", "kind", "reason", "who"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -124,6 +130,10 @@ class VerdictChangeInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")
+
+    @admin.display(description="changed by")
+    def who(self, obj):
+        return _who(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -523,11 +533,17 @@ class VerdictChangeAdmin(HistoryAdmin):
     """The public verdict history: read-only here; it grows only through a claim's "Set verdict"."""
 
     list_display = ["claim", "previous_verdict", "verdict", "kind", "changed_by", "changed_at"]
+    fields = ["claim", "previous_verdict", "verdict", "kind", "reason", "who", "changed_at"]
+    readonly_fields = ["who"]
     list_filter = ["kind", "verdict", "changed_at"]
     search_fields = ["claim__text", "reason", "changed_by__username"]
     list_select_related = ["claim", "changed_by"]
     autocomplete_fields = ["claim", "changed_by"]
     show_full_result_count = False
+
+    @admin.display(description="changed by")
+    def who(self, obj):
+        return _who(obj)
 
     def has_add_permission(self, request):
         return False

@@ -262,7 +262,7 @@ def make_rows(model, n):
 def test_lists_run_a_fixed_number_of_queries(reviewer_client, django_assert_max_num_queries, model, rows):
     make_rows(model, rows)
     url = admin_url(model, "changelist")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         response = reviewer_client.get(url)
     assert response.status_code == 200
     assert response.context["cl"].result_count == rows
@@ -331,10 +331,16 @@ def test_deprecated_evidence_without_a_reason_is_a_form_error(editor_client):
     assert evidence.rank == "deprecated"
 
 
-def test_the_claim_page_shows_the_verdict_history_read_only(reviewer_client):
+def test_the_claim_page_shows_the_verdict_history_read_only(reviewer_client, reviewer):
     claim = PublishedClaimFactory()
-    VerdictChangeFactory(claim=claim, reason="First rated on the leak.")
+    change = VerdictChangeFactory(claim=claim, reason="First rated on the leak.", changed_by=reviewer)
     response = reviewer_client.get(admin_url("claim", "change", claim.pk))
+    user_url = reverse("admin:auth_user_change", args=[reviewer.pk])
+    assert reviewer.username in response.content.decode()
+    assert user_url not in response.content.decode()
+    response_change = reviewer_client.get(admin_url("verdictchange", "change", change.pk))
+    assert reviewer.username in response_change.content.decode()
+    assert user_url not in response_change.content.decode()
     history = [i for i in response.context["inline_admin_formsets"] if i.opts.model is VerdictChange][0]
     assert not history.has_add_permission
     assert not history.has_change_permission
