@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -170,3 +171,17 @@ def test_feed_endpoint_in_the_browsable_api(client):
     response = client.get(FEED, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert "DataFeed" in response.content.decode()
+
+
+def test_feed_items_are_what_the_claim_pages_embed_and_carry_the_date_modified(client):
+    published, _ = newsroom()
+    latest = max(c.updated_at for c in Claim.objects.published())
+    for page_size in ("2", "50"):
+        feed = client.get(FEED, {"page_size": page_size}).json()
+        assert feed["dateModified"] == latest.isoformat()  # of the whole feed, on every page
+    by_claim = {r["claimReviewed"]: r for r in feed["dataFeedElement"]}
+    assert len(by_claim) == len(published)
+    for claim in published:
+        page = client.get(claim.get_absolute_url()).content.decode()
+        [embedded] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+        assert json.loads(embedded) == by_claim[claim.text]
