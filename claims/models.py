@@ -1,6 +1,7 @@
 """The domain of factcheck: see DESIGN.md "The domain"."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -306,7 +307,10 @@ class Claim(TimeStamped):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     retraction_reason = models.TextField(blank=True, editable=False)
-    history = HistoricalRecords(m2m_fields=[topics])
+    # Kept up to date by database triggers (claims/search.py; migration 0004): text, summary and the text of
+    # the evidence statements. Used on PostgreSQL (GIN index); NULL and unused on SQLite, which has FTS5.
+    search_vector = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
 
     objects = ClaimQuerySet.as_manager()
 
