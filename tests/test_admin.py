@@ -233,6 +233,24 @@ def test_history_page_lists_who_changed_what(reviewer_client, reviewer):
     assert records[0].history_user == reviewer
 
 
+def test_history_page_names_people_without_a_link_editors_cannot_open(editor_client, editor, reviewer):
+    editor.first_name, editor.last_name = "Ed", "Itor"
+    editor.save()
+    claim = ClaimFactory(text="Before.")
+    claim.history.update(history_user=reviewer, history_change_reason="")
+    data = claim_change(editor_client, claim)
+    data["text"] = "After."
+    assert editor_client.post(admin_url("claim", "change", claim.pk), data).status_code == 302
+    response = editor_client.get(admin_url("claim", "history", claim.pk))
+    page = response.content.decode()
+    assert "Ed Itor" in page and reviewer.username in page
+    for user in (editor, reviewer):
+        user_page = reverse("admin:auth_user_change", args=[user.pk])
+        assert user_page not in page
+        assert editor_client.get(user_page).status_code == 403  # why there is no link
+    assert ">None<" not in page.replace(" ", "").replace("\n", "")
+
+
 # Search
 
 
