@@ -1,0 +1,1 @@
+"""The benchmark behind `manage.py bench` (see docs/PERFORMANCE.md): synthetic data, measurements, report."""

@@ -1,0 +1,249 @@
+"""Measurements: median times of pages and lookups, in process, and a load test through gunicorn and wrk."""
+
+import inspect
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from claims import search
+from claims.models import Claim
+
+from . import data
+
+SELECT_LIST = re.compile(r"^SELECT (DISTINCT )?.*? FROM", re.S)
+
+
+class BenchError(Exception):
+    pass
+
+
+@dataclass
+class Timing:
+    ms: float
+    queries: int | None = None
+    slowest: str = ""  # the slowest SQL of one run, with its time
+
+
+@dataclass
+class Row:
+    item: str
+    name: str
+    timing: Timing | None
+    baseline: str
+    base: Timing | None
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.timing is None or self.base is None or self.base.ms <= 0:
+            return None
+        return self.timing.ms / self.base.ms
+
+    @property
+    def verdict(self) -> str:
+        if self.ratio is None or self.target is None:
+            return ""
+        return "holds" if self.ratio <= self.target else "MISSES"
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    load: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def median_ms(fn, repeat: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return statistics.median(runs)
+
+
+def _captured(fn) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    if not captured.captured_queries:
+        return 0, ""
+    slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
+    sql = SELECT_LIST.sub("SELECT … FROM", slowest["sql"], count=1)
+    return len(captured), f"{float(slowest['time']) * 1000:.1f} ms: {sql[:600]}"
+
+
+class Pages:
+    """Requests through Django's test client: the whole middleware stack, no network."""
+
+    def __init__(self, repeat: int, client: Client | None = None):
+        self.client = client or Client()
+        self.repeat = repeat
+
+    def get(self, url: str):
+        response = self.client.get(url)
+        if response.status_code != 200:
+            raise BenchError(f"GET {url} answered {response.status_code}, not 200")
+        return response
+
+    def time(self, urls: str | list[str]) -> Timing:
+        """Median over the repeats; a list of URLs is cycled through (e.g. many claim pages)."""
+        urls = [urls] if isinstance(urls, str) else urls
+        position = iter(range(10**9))
+
+        def one():
+            self.get(urls[next(position) % len(urls)])
+
+        ms = median_ms(one, self.repeat)
+        queries, slowest = _captured(lambda: self.get(urls[0]))
+        return Timing(ms, queries, slowest)
+
+
+def time_call(fn, repeat: int) -> Timing:
+    ms = median_ms(fn, repeat)
+    queries, slowest = _captured(fn)
+    return Timing(ms, queries, slowest)
+
+
+# --- search and similar claims
+
+
+def _similar_call():
+    """A call of claims.search.similar_claims fitted to its signature, or None when there is none."""
+    similar = getattr(search, "similar_claims", None)
+    if similar is None:
+        return None, "claims.search.similar_claims does not exist yet: similar-claim lookups not measured."
+    params = inspect.signature(similar).parameters
+    probe = data.similar_probe()
+    args, kwargs = [], {}
+    for name, param in params.items():
+        if param.default is not inspect.Parameter.empty:
+            if name in {"limit", "n", "count"}:
+                kwargs[name] = 5
+            continue
+        if name in {"claims", "queryset", "qs"}:
+            value = Claim.objects.public()
+        elif name in {"text", "q", "query"}:
+            value = probe
+        elif name == "claim":
+            value = Claim(text=probe)
+        else:
+            return None, f"claims.search.similar_claims{inspect.signature(similar)}: unknown parameter {name!r}."
+        if param.kind == inspect.Parameter.KEYWORD_ONLY:
+            kwargs[name] = value
+        else:
+            args.append(value)
+    return (lambda: list(similar(*args, **kwargs)[:5])), ""
+
+
+def search_lookups(repeat: int) -> tuple[dict[str, Timing], list[str]]:
+    """The search and similar-claim lookups, by name."""
+    results, notes = {}, []
+    for name, q in data.SEARCH_QUERIES.items():
+        results[f"search: {name} ({q})"] = time_call(
+            lambda q=q: list(search.search_claims(Claim.objects.public(), q)[:20]), repeat
+        )
+    call, note = _similar_call()
+    if call:
+        results["similar claims (a new claim's text)"] = time_call(call, repeat)
+    if note:
+        notes.append(note)
+    related = getattr(search, "related_claims", None)
+    # The first public claim: the same claim in every data set built from the same sequence.
+    claim = Claim.objects.public().prefetch_related("topics").order_by("pk").first()
+    if related and claim:
+        public = Claim.objects.public().select_related("claimant")
+        results["related claims (a claim's page)"] = time_call(lambda: related(claim, queryset=public, limit=5), repeat)
+    return results, notes
+
+
+def as_json(lookups: dict[str, Timing]) -> dict:
+    return {name: {"ms": t.ms, "queries": t.queries, "slowest": t.slowest} for name, t in lookups.items()}
+
+
+def from_json(raw: dict) -> dict[str, Timing]:
+    return {name: Timing(v["ms"], v["queries"], v["slowest"]) for name, v in raw.items()}
+
+
+# --- load: gunicorn and wrk
+
+WRK_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.M)
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def parse_wrk(output: str) -> dict:
+    latency = {p: float(v) * UNITS[u] for p, v, u in WRK_LATENCY.findall(output)}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50": latency.get("50"),
+        "p99": latency.get("99"),
+        "requests": int(total.group(1)) if total else 0,
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0),
+    }
+
+
+def _wait_until_up(url: str, process, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"gunicorn stopped at start (exit {process.returncode}); see its messages above.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise BenchError(f"gunicorn did not answer {url} within {seconds:.0f} s.")
+
+
+def run_load(paths: dict[str, str], *, seconds: int, connections: int, port: int, workers: int) -> list[dict]:
+    """Each path for a fixed time at a fixed concurrency against gunicorn over loopback."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise BenchError(
+            "wrk is not installed, so the load test was skipped: install it (Debian: `apt-get install -y wrk`) "
+            "or pass --no-load."
+        )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings_bench"}
+    bind = f"127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application", "--bind", bind]
+    command += ["--workers", str(workers), "--log-level", "warning", "--chdir", str(settings.BASE_DIR)]
+    server = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+    results = []
+    try:
+        _wait_until_up(f"http://{bind}/bench/trivial/", server)
+        for name, path in paths.items():
+            url = f"http://{bind}{path}"
+            subprocess.run([wrk, "-t2", "-c8", "-d1s", url], capture_output=True, check=False)  # noqa: S603 warm-up
+            threads = str(min(2, connections))
+            run = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", url]
+            out = subprocess.run(run, capture_output=True, text=True, check=False)  # noqa: S603
+            if out.returncode != 0:
+                raise BenchError(f"wrk failed on {url}: {out.stderr.strip()}")
+            results.append({"name": name, "path": path, **parse_wrk(out.stdout)})
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    return results

@@ -1,0 +1,32 @@
+"""Settings for the benchmark only (`manage.py bench`, `make bench`): the site's settings plus the bench views.
+
+Never for a real site: it adds bare views (factcheck/urls_bench.py), lifts the API throttles so that a load
+test measures the site rather than its 429s, and serves plain HTTP with debug off.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-the-benchmark-only")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+
+from .settings import *  # noqa: E402, F403
+from .settings import REST_FRAMEWORK  # noqa: E402
+
+BENCH_OVERRIDES = {
+    "ROOT_URLCONF": "factcheck.urls_bench",
+    "DEBUG": False,
+    "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
+    "SECURE_SSL_REDIRECT": False,
+    "SESSION_COOKIE_SECURE": False,
+    "CSRF_COOKIE_SECURE": False,
+    "SECURE_HSTS_SECONDS": 0,
+    "STORAGES": {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+    "REST_FRAMEWORK": {
+        **REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1000000/second", "user": "1000000/second"},
+    },
+}
+globals().update(BENCH_OVERRIDES)

@@ -1,0 +1,116 @@
+"""`manage.py bench` at a tiny size: it builds its data set, measures, prints its table, and never touches a real
+site's data. (No timings are asserted: the figures are the benchmark's business, not the test suite's.)"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import Resolver404, resolve
+
+from claims.bench import data
+from claims.models import Claim, Evidence, Speaker, Statement, Status, VerdictChange
+from tests.factories import PublishedClaimFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def bench(*args) -> str:
+    out, err = StringIO(), StringIO()
+    call_command("bench", *args, "--no-load", "--repeat", "1", stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def test_builds_the_data_set_and_prints_the_table():
+    output = bench("--claims", "200")
+
+    assert Claim.objects.count() == 200
+    assert Claim.objects.filter(slug__startswith=data.CLAIM_SLUG_PREFIX).count() == 200
+    assert Statement.objects.count() == 200 * data.STATEMENTS_PER_CLAIM
+    assert Evidence.objects.count() == 200 * data.EVIDENCE_PER_CLAIM
+    rated = Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED]).count()
+    assert 150 < rated < 200
+    assert VerdictChange.objects.count() == rated
+    assert Speaker.objects.count() == data.Sizes(200).speakers
+    assert "Building 200 claims" in output
+    assert "statements" in output and "100%" in output  # the progress bar
+    for measure in [
+        "API claim list, 100 per page",
+        "floor: .values() + orjson",
+        "API list, last page (deep cursor)",
+        "search: rare word",
+        "public claim list",
+        "claim page",
+        "search page",
+        "trivial view",
+        "admin claim list",
+    ]:
+        assert measure in output, measure
+    first = next(line for line in output.splitlines() if line.startswith("1  API claim list"))
+    assert "<= 2.0" in first and ("holds" in first or "MISSES" in first)
+    assert "show_full_result_count is False" in output
+
+
+def test_the_search_index_covers_the_loaded_claims():
+    bench("--claims", "50")
+    from claims.search import search_claims
+
+    word = max((w for w in data.claim_text(1).split() if w.isalpha()), key=len)
+    assert search_claims(Claim.objects.all(), word).filter(pk=1).exists()
+
+
+def test_the_admin_user_does_not_stay():
+    bench("--claims", "30")
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.exists()
+
+
+def test_reuses_its_own_data_set_of_the_same_size_and_refuses_another_size_without_fresh():
+    bench("--claims", "30")
+    first_ids = list(Claim.objects.order_by("pk").values_list("pk", flat=True))
+
+    assert "Reusing the benchmark data set" in bench("--claims", "30")
+    assert list(Claim.objects.order_by("pk").values_list("pk", flat=True)) == first_ids
+
+    with pytest.raises(CommandError, match="holds a benchmark data set of 30 claims, not 40.*--fresh"):
+        bench("--claims", "40")
+    assert Claim.objects.count() == 30
+
+    assert "Reusing" in bench("--claims", "40", "--reuse")
+    assert Claim.objects.count() == 30
+
+    bench("--claims", "40", "--fresh")
+    assert Claim.objects.count() == 40
+
+
+@pytest.mark.parametrize("flag", [[], ["--fresh"], ["--reuse"]])
+def test_refuses_a_database_with_real_claims(flag):
+    claim = PublishedClaimFactory()
+
+    with pytest.raises(CommandError, match="not a benchmark data set.*Nothing was changed"):
+        bench("--claims", "20", *flag)
+
+    assert list(Claim.objects.all()) == [claim]
+
+
+def test_refuses_a_database_with_user_accounts():
+    UserFactory()
+
+    with pytest.raises(CommandError, match="user accounts"):
+        bench("--claims", "20", "--fresh")
+
+    assert not Claim.objects.exists()
+
+
+def test_refuses_bad_sizes():
+    with pytest.raises(CommandError, match="--claims must be from 1"):
+        bench("--claims", "0")
+    assert not Claim.objects.exists()
+
+
+def test_the_baselines_are_not_in_the_site_urls():
+    for path in ["/bench/trivial/", "/bench/floor/"]:
+        with pytest.raises(Resolver404):
+            resolve(path, urlconf="factcheck.urls")
+        assert resolve(path, urlconf="factcheck.urls_bench")
