@@ -172,6 +172,9 @@ def test_404_page_is_in_the_site_design(client):
     html = text_of(response)
     assert "Page not found" in html
     assert "claims/site.css" in html and 'role="search"' in html
+    # Its own title; not indexed, and no canonical link to an address that does not exist.
+    assert f"<title>Page not found · {settings.SITE_NAME}</title>" in html
+    assert '<meta name="robots" content="noindex">' in html and 'rel="canonical"' not in html
 
 
 def test_500_page_renders_without_request_context_or_database(django_assert_num_queries):
@@ -431,6 +434,7 @@ def test_speaker_page_statements_claims_and_scorecard(client, story):
     assert "Niko Felix" in html and "OpenAI spokesperson" in html
     assert "Felix said something false." in html and story["claim"].text in html
     assert "Sora is still in research preview." in html
+    assert not re.search(r"<figcaption>\s*,", html), "a statement on its speaker's page starts with the date"
     scorecard = html[html.index('id="scorecard-heading"') :]
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th>.*?<span class="bar-count">(\d+)</span>', scorecard, re.S))
     assert rows["False"] == "1" and rows["Mostly true"] == "1" and rows["True"] == "0"

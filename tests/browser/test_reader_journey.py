@@ -1,0 +1,172 @@
+"""A reader's way through the site in real Chromium, checked with axe-core at phone and desktop sizes."""
+
+import json
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = {"serious", "critical"}
+
+
+def assert_accessible(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+    assert not problems, f"axe-core on {page.url}:\n" + "\n".join(problems)
+
+
+def assert_fits_the_window(page):
+    """Nothing makes the reader scroll sideways (a wide table, a long link, a fixed width)."""
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the {page.viewport_size['width']}px window"
+
+
+def check(page):
+    assert_accessible(page)
+    assert_fits_the_window(page)
+    assert page.csp_reports == [], f"Content Security Policy violations on {page.url}: {page.csp_reports}"
+
+
+def test_reader_goes_home_search_claim_source_speaker(live_server, demo_story, page, screenshot):
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/")
+    expect(page).to_have_title(re.compile("factcheck"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Fact checks")
+    expect(page.get_by_role("table", name="Published claims by verdict")).to_be_visible()
+    expect(page.get_by_role("link", name="Sora", exact=True).first).to_be_visible()
+    check(page)
+    screenshot("01-home")
+
+    # Search from the home page.
+    page.get_by_label("Search the claims").fill("unpaid")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"/claims/\?q=unpaid"))
+    # The claim matches by its text; others by a statement quoted as evidence ("unpaid testing").
+    expect(page.get_by_role("heading", name=re.compile(r"^\d+ claims? match(es)? ‘unpaid’$"))).to_be_visible()
+    check(page)
+    screenshot("02-search")
+
+    # The claim: verdict with its meaning, evidence on both sides, the verdict history, ClaimReview.
+    page.get_by_role("link", name="OpenAI's Sora early-access program uses artists as unpaid R&D and PR.").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "OpenAI's Sora early-access program uses artists as unpaid R&D and PR."
+    )
+    expect(page.locator(".claim-verdict .verdict")).to_have_text("Verdict: Mixed")
+    expect(page.locator(".claim-verdict")).to_contain_text("partly accurate and partly inaccurate")
+    expect(page.get_by_role("heading", name=re.compile("Supports the claim"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Refutes the claim"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Verdict history")).to_be_visible()
+    expect(page.locator(".timeline-item").first).to_contain_text("Initial rating")
+    review = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+    assert review["@type"] == "ClaimReview" and review["reviewRating"]["ratingValue"] == 3
+    assert review["url"].endswith("/claims/sora-early-access-uses-artists-as-unpaid-rd-and-pr/")
+    check(page)
+    screenshot("03-claim")
+
+    # Its source: where the claim first appeared.
+    page.locator(".facts").get_by_role("link", name=re.compile("Open letter from Sora beta testers")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Open letter from Sora beta testers")
+    expect(page.get_by_role("heading", name="Statements in this source")).to_be_visible()
+    original = page.locator(".facts").get_by_role("link", name="huggingface.co/spaces")
+    expect(original).to_have_attribute("href", "https://huggingface.co/spaces/PR-Puppets/PR-Puppet-Sora")
+    check(page)
+    screenshot("04-source")
+
+    # A speaker quoted there: their claims and the scorecard.
+    page.locator(".statement figcaption").get_by_role("link", name="Sora beta testers").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sora beta testers")
+    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile("Verdicts on claims by Sora beta testers"))).to_be_visible()
+    expect(page.get_by_role("link", name="The leaked Sora access was authentic.").first).to_be_visible()
+    check(page)
+    screenshot("05-speaker")
+
+
+def test_other_reader_pages_pass_axe(live_server, demo_story, page, screenshot):
+    from playwright.sync_api import expect
+
+    for name, path in [
+        ("06-methodology", "/methodology/"),
+        ("07-corrections", "/corrections/"),
+        ("08-topic", "/topics/sora/"),
+        ("09-claims", "/claims/?verdict=nonsense"),
+        ("10-not-found", "/claims/no-such-claim/"),
+    ]:
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check(page)
+        screenshot(name)
+
+
+def test_keyboard_reader_can_skip_to_content(live_server, demo_story, page):
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+
+
+def test_pages_work_without_javascript(live_server, demo_story, chromium):
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/")
+        page.get_by_label("Search the claims").fill("Sora")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("heading", name=re.compile(r"\d+ claims match ‘Sora’"))).to_be_visible()
+        page.get_by_label("Verdict").select_option("mixed")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("heading", name=re.compile("1 claim matches ‘Sora’, rated Mixed"))).to_be_visible()
+        page.get_by_role("link", name="OpenAI's Sora early-access program uses artists as unpaid R&D and PR.").click()
+        page.get_by_text(re.compile("Evidence we set aside")).count()  # folded away by <details>, no script
+        expect(page.get_by_role("heading", name="Evidence", exact=True)).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_claim_page_runs_under_the_content_security_policy(live_server, demo_story, page):
+    """No inline script but the JSON-LD data block, no <style> element: Chromium reports no violation."""
+    from playwright.sync_api import expect
+
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " (window.cspViolations = window.cspViolations || []).push(e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    response = page.goto(live_server.url + "/claims/sora-early-access-uses-artists-as-unpaid-rd-and-pr/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    expect(page.locator(".claim-verdict .verdict")).to_have_text("Verdict: Mixed")
+    # The stylesheet applied (a blocked one would leave the badge unstyled), and so did the chart's widths.
+    assert page.locator(".claim-verdict .verdict").evaluate("e => getComputedStyle(e).color") == "rgb(255, 255, 255)"
+    assert page.evaluate("window.cspViolations || []") == []
+    assert page.csp_reports == []
+
+    # The check can fail: a <style> element, which the policy forbids, is reported in the console.
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate(
+            "document.head.appendChild(Object.assign(document.createElement('style'), {textContent: 'p {}'}))"
+        )
+    assert page.csp_reports and page.evaluate("window.cspViolations.length") == 1
+
+
+def test_home_chart_bars_are_drawn_under_the_content_security_policy(live_server, demo_story, page):
+    """The bar widths are style attributes, which the policy allows: the longest bar fills its track."""
+    page.goto(live_server.url + "/")
+    widths = page.locator(".verdict-chart .bar").evaluate_all("bars => bars.map(b => b.getBoundingClientRect().width)")
+    track = page.locator(".verdict-chart .bar-track").first.evaluate("t => t.getBoundingClientRect().width")
+    assert max(widths) == pytest.approx(track, abs=1) and min(widths) == 0
+    assert page.csp_reports == []
