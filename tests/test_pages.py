@@ -7,11 +7,13 @@ from html import unescape
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from claims import views
+from claims.claimreview import claim_review
 from claims.models import Claim, Evidence, Status, Verdict, VerdictChange
 from tests.factories import (
     ClaimFactory,
@@ -304,6 +306,43 @@ def test_claimreview_json_ld_has_the_required_properties(client, story):
     assert "https://huggingface.co/letter" in [a["url"] for a in item["appearance"]]
 
 
+def test_every_published_demo_claim_has_a_claimreview_that_parses(client):
+    """The demo story as `make run` loads it: each published claim's JSON-LD, with the properties readers need."""
+    call_command("seed_demo", "--no-accounts", verbosity=0)
+    published = list(Claim.objects.filter(status=Status.PUBLISHED))
+    assert len(published) >= 3
+    for claim in published:
+        response = client.get(claim.get_absolute_url())
+        (review,) = json_ld(response)
+        assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
+        assert review["url"] == settings.SITE_URL + claim.get_absolute_url()
+        assert review["claimReviewed"] == claim.text
+        publisher = {"@type": "Organization", "name": settings.PUBLISHER_NAME, "url": settings.PUBLISHER_URL}
+        assert review["author"] == publisher
+        assert datetime.date.fromisoformat(review["datePublished"])
+        rating = review["reviewRating"]
+        assert rating["alternateName"] == claim.get_verdict_display()
+        if claim.verdict == Verdict.UNPROVEN:
+            assert "ratingValue" not in rating
+        else:
+            assert (rating["ratingValue"], rating["bestRating"], rating["worstRating"]) == (claim.rating_value, 5, 1)
+        item = review["itemReviewed"]
+        assert item["@type"] == "Claim" and item["author"]["name"] == claim.claimant.name
+        assert item["firstAppearance"]["url"] == claim.first_appearance.url
+        assert item["datePublished"] == claim.first_appeared_on.isoformat()
+        assert item["appearance"] and all(a["url"].startswith("https://") for a in item["appearance"])
+    for claim in Claim.objects.exclude(status=Status.PUBLISHED):
+        assert json_ld(client.get(claim.get_absolute_url())) == [], claim.status
+
+
+def test_a_claim_not_yet_rated_is_never_exported():
+    """The database refuses a published unverified claim; the export refuses it too, on its own."""
+    claim = PublishedClaimFactory(verdict=Verdict.FALSE)
+    assert claim_review(claim)["reviewRating"]["ratingValue"] == 1
+    claim.verdict = Verdict.UNVERIFIED  # in memory only
+    assert claim_review(claim) is None
+
+
 def test_claimreview_for_unproven_has_alternate_name_only(client):
     claim = PublishedClaimFactory(verdict=Verdict.UNPROVEN)
     (review,) = json_ld(client.get(claim.get_absolute_url()))
@@ -555,6 +594,20 @@ def test_pagination_and_pages_out_of_range(client):
 def test_bad_query_strings_give_a_normal_page(client, story, params):
     response = client.get(reverse("claims:claim_list"), params)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["99999", "0", "abc", "%00", "1" * 30, "２"])
+def test_other_paginated_pages_answer_a_bad_page_with_a_404(client, story, page):
+    for url in [reverse("claims:corrections"), story["topic"].get_absolute_url()]:
+        assert client.get(f"{url}?page={page}").status_code == 404, url
+
+
+@pytest.mark.parametrize(
+    "query", ["q=%ED%A0%80", "verdict=%FF", "order=%00", "x=" + "é" * 3000, "verdict=true&verdict=nonsense"]
+)
+def test_odd_query_strings_on_every_page_give_a_normal_page(client, story, query):
+    for url in public_urls(story) + [reverse("claims:feed_claims_rss"), reverse("claims:sitemap")]:
+        assert client.get(f"{url}?{query}").status_code == 200, (url, query)
 
 
 def test_unknown_filters_are_ignored_with_a_note(client, story):
