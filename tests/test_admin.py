@@ -251,6 +251,16 @@ def test_history_page_names_people_without_a_link_editors_cannot_open(editor_cli
     assert ">None<" not in page.replace(" ", "").replace("\n", "")
 
 
+def test_history_page_shows_changes_in_words(reviewer_client):
+    claim = ClaimFactory(text="Rated later.")
+    data = {"verdict": Verdict.MOSTLY_FALSE, "kind": VerdictChange.Kind.INITIAL, "reason": "The logs say otherwise."}
+    assert reviewer_client.post(reverse("admin:claims_claim_verdict", args=[claim.pk]), data).status_code == 302
+    response = reviewer_client.get(admin_url("claim", "history", claim.pk))
+    [change] = [c for r in response.context["page_obj"] for c in getattr(r, "history_delta_changes", [])]
+    assert (change["field"], change["old"], change["new"]) == ("Verdict", "Not yet rated", "Mostly false")
+    assert "mostly_false" not in response.content.decode()
+
+
 # Search
 
 
