@@ -21,12 +21,14 @@ from .models import (
     Evidence,
     Source,
     Speaker,
+    Status,
     Topic,
     Verdict,
     VerdictChange,
     can_see_unpublished,
 )
 from .search import MAX_QUERY_LENGTH, clean_query, involving_speaker, search_claims
+from .templatetags.claims_tags import markdown_excerpt
 
 PAGE_SIZE = 20
 HOME_LATEST = 8
@@ -221,6 +223,7 @@ def claim_detail(request, slug):
 
     review = claim_review(claim)
     preview = not claim.is_public
+    rating = "Retracted" if claim.status == Status.RETRACTED else claim.get_verdict_display()
     response = render(
         request,
         "claims/claim_detail.html",
@@ -232,9 +235,10 @@ def claim_detail(request, slug):
             "related": list(related),
             "claimreview_json": to_script_json(review) if review else "",
             "meta": {
-                "title": f"{claim.get_verdict_display()}: {Truncator(claim.text).chars(90)}",
+                "title": f"{rating}: {Truncator(claim.text).chars(90)}",
+                # The claim and what we found: no two claims share it, as "rated Mixed" alone would.
                 "description": Truncator(
-                    f"We rated this claim {claim.get_verdict_display()}. {claim.verdict_meaning}"
+                    f"{rating}: “{claim.text}” {markdown_excerpt(claim.summary, 400) or claim.verdict_meaning}"
                 ).chars(200),
                 "og_type": "article",
                 "noindex": preview,

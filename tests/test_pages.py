@@ -168,6 +168,19 @@ def test_every_page_has_title_description_canonical_and_open_graph(client, story
     assert len(titles) == len(public_urls(story)), "every page has its own title"
 
 
+def test_claim_pages_have_their_own_description_from_the_claim_and_summary(client, story):
+    twin = PublishedClaimFactory(text="Another mostly true claim.", verdict=Verdict.MOSTLY_TRUE, summary="")
+    description = head_value(
+        client.get(story["claim"].get_absolute_url()), r'<meta name="description" content="([^"]+)"'
+    )
+    assert description == "Mostly true: “The leaked Sora access was authentic.” The leak was real. Read more"
+    twin_description = head_value(client.get(twin.get_absolute_url()), r'<meta name="description" content="([^"]+)"')
+    assert twin_description == f"Mostly true: “{twin.text}” {twin.verdict_meaning}"
+    retracted = client.get(story["retracted"].get_absolute_url())
+    assert head_value(retracted, r"<title>(.*?)</title>").startswith("Retracted: Sora was released in November.")
+    assert head_value(retracted, r'<meta name="description" content="([^"]+)"').startswith("Retracted: “Sora")
+
+
 def test_404_page_is_in_the_site_design(client):
     response = client.get("/claims/no-such-claim/")
     assert response.status_code == 404
