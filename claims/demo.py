@@ -620,7 +620,10 @@ def _workflow(claim: Claim, item: DemoClaim, by, report) -> None:
         report.steps += 1
     if item.status == Status.PUBLISHED and claim.status == Status.IN_REVIEW:
         services.claim_publish(claim=claim, by=by)
-        Claim.objects.filter(pk=claim.pk).update(published_at=_at(item.verdicts[0].on))
+        published_at = _at(item.verdicts[0].on)
+        Claim.objects.filter(pk=claim.pk).update(published_at=published_at)
+        # The history keeps the story's dates too, so that it still mirrors the claim.
+        Claim.history.filter(id=claim.pk, published_at__isnull=False).update(published_at=published_at)
         report.steps += 1
     for step in item.verdicts[max(done, 1) :]:
         _set_verdict(claim, step, by, report)
@@ -630,6 +633,7 @@ def _set_verdict(claim: Claim, step: DemoVerdict, by, report) -> None:
     change = services.claim_set_verdict(claim=claim, by=by, verdict=step.verdict, kind=step.kind, reason=step.reason)
     # Dated as in the story, so that its public history reads in order.
     VerdictChange.objects.filter(pk=change.pk).update(changed_at=_at(step.on))
+    VerdictChange.history.filter(id=change.pk).update(changed_at=_at(step.on))
     report.steps += 1
 
 
