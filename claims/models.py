@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from .cache import InvalidatingQuerySet
 from .normalize import normalize_url
 
 SLUG_MAX_LENGTH = 80
@@ -121,7 +122,7 @@ class Topic(models.Model):
         return reverse("claims:topic_detail", kwargs={"slug": self.slug})
 
 
-class SpeakerQuerySet(models.QuerySet):
+class SpeakerQuerySet(InvalidatingQuerySet):
     def visible_to(self, user):
         if can_see_unpublished(user):
             return self
@@ -174,7 +175,7 @@ class Speaker(TimeStamped):
         return reverse("claims:speaker_detail", kwargs={"slug": self.slug})
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(InvalidatingQuerySet):
     def visible_to(self, user):
         if can_see_unpublished(user):
             return self
@@ -227,7 +228,7 @@ class Source(TimeStamped):
         return reverse("claims:source_detail", kwargs={"pk": self.pk})
 
 
-class StatementQuerySet(models.QuerySet):
+class StatementQuerySet(InvalidatingQuerySet):
     def public(self):
         return self.filter(Exists(Evidence.objects.filter(statement=OuterRef("pk"), claim__status__in=PUBLIC_STATUSES)))
 
@@ -264,7 +265,7 @@ class Statement(TimeStamped):
         return self.source.get_absolute_url() + f"#statement-{self.pk}"
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(InvalidatingQuerySet):
     def public(self):
         """Published and retracted claims: what a reader may see."""
         return self.filter(status__in=PUBLIC_STATUSES)
@@ -378,6 +379,8 @@ class Evidence(TimeStamped):
     note = models.TextField(blank=True, help_text="How the statement bears on the claim.")
     history = HistoricalRecords()
 
+    objects = InvalidatingQuerySet.as_manager()
+
     class Meta:
         ordering = ["claim", "rank", "id"]
         verbose_name_plural = "evidence"
@@ -414,6 +417,8 @@ class VerdictChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "changed_at", "id"]
