@@ -9,14 +9,16 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
-from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
+from .exchange.csv_export import claims_csv_response
 from .forms import ClaimAdminForm, ConfirmForm, RetractForm, VerdictForm
 from .models import (
     PUBLIC_STATUSES,
@@ -30,6 +32,7 @@ from .models import (
     Topic,
     VerdictChange,
 )
+from .search import search_claims, search_rank, similar_claims
 
 SMALL_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -60,10 +63,24 @@ def _is_changelist(request, model) -> bool:
     return bool(match and match.url_name == f"{model._meta.app_label}_{model._meta.model_name}_changelist")
 
 
+class ReadableChanges(HistoricalRecordContextHelper):
+    """History diffs in words: "Not yet rated → False", not the stored "unverified → false"."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.choices and not field.many_to_many:
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """Every object's change history; reverting an old version only for those who may change it."""
 
     allow_revert = True
+    object_history_list_template = "admin/claims/object_history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
 
     def revert_disabled(self, request, obj=None):
         return (
@@ -233,7 +250,7 @@ class ClaimAdmin(HistoryAdmin):
     ]
     inlines = [EvidenceInline, VerdictChangeInline]
     show_full_result_count = False
-    actions = ["submit_claims", "send_back_claims", "publish_claims", "retract_claims"]
+    actions = ["submit_claims", "send_back_claims", "publish_claims", "retract_claims", "download_csv"]
 
     @admin.display(description="claim", ordering="text")
     def claim(self, obj):
@@ -284,6 +301,8 @@ class ClaimAdmin(HistoryAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["workflow_links"] = self._workflow_links(request, obj)
+            context["similar_claims"] = similar_claims(obj.text, exclude=obj.pk)
+        context["similar_url"] = reverse("admin:claims_claim_similar")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_links(self, request, obj):
@@ -297,8 +316,48 @@ class ClaimAdmin(HistoryAdmin):
 
     # Custom views
 
+    # Search: full-text and ranked (claims/search.py), besides the plain search_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        rank = search_rank(queryset, search_term)
+        if rank is None:
+            return found, may_have_duplicates
+        matched = search_claims(queryset, search_term).values("pk")
+        return queryset.filter(Q(pk__in=matched) | Q(pk__in=found.values("pk"))).annotate(search_rank=rank), False
+
+    def get_ordering(self, request):
+        term = request.GET.get("q", "")
+        if _is_changelist(request, Claim) and "o" not in request.GET and search_rank(Claim.objects.all(), term):
+            return [F("search_rank").desc(nulls_last=True)]
+        return super().get_ordering(request)
+
+    def similar_view(self, request):
+        """JSON for the claim form: tracked claims that look like ?text= (never ?exclude=, the claim itself)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        exclude = request.GET.get("exclude", "")
+        if exclude and not (exclude.isascii() and exclude.isdigit() and len(exclude) <= 18):
+            return JsonResponse({"error": "exclude must be a claim id."}, status=400)
+        claims = similar_claims(request.GET.get("text", ""), exclude=int(exclude) if exclude else None)
+        results = [
+            {
+                "id": claim.pk,
+                "text": claim.text,
+                "status": claim.status,
+                "status_label": claim.get_status_display(),
+                "verdict": claim.verdict,
+                "verdict_label": claim.get_verdict_display(),
+                "similarity": round(claim.similarity, 2),
+                "url": reverse("admin:claims_claim_change", args=[claim.pk]),
+            }
+            for claim in claims
+        ]
+        return JsonResponse({"results": results}, headers={"Cache-Control": "private, no-store"})
+
     def get_urls(self):
         return [
+            path("similar/", self.admin_site.admin_view(self.similar_view), name="claims_claim_similar"),
             path(
                 "<path:object_id>/verdict/",
                 self.admin_site.admin_view(self.set_verdict_view),
@@ -433,6 +492,10 @@ class ClaimAdmin(HistoryAdmin):
             "changelist_url": reverse("admin:claims_claim_changelist"),
         }
         return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
+
+    @admin.action(description="Download CSV of the selected claims", permissions=["view"])
+    def download_csv(self, request, queryset):
+        return claims_csv_response(queryset, "claims.csv")
 
 
 # The other models
