@@ -5,6 +5,7 @@ test measures the site rather than its 429s, and serves plain HTTP with debug of
 """
 
 import os
+import warnings
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-the-benchmark-only")
 os.environ.setdefault("DJANGO_DEBUG", "0")
@@ -30,3 +31,8 @@ BENCH_OVERRIDES = {
     },
 }
 globals().update(BENCH_OVERRIDES)
+if os.environ.get("BENCH_CACHE") == "off":  # the load test's uncached runs
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+# WhiteNoise warns when STATIC_ROOT was never collected; the benchmark serves no static files.
+warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")

@@ -34,6 +34,7 @@ class Timing:
     ms: float
     queries: int | None = None
     slowest: str = ""  # the slowest SQL of one run, with its time
+    runs: int = 0
 
 
 @dataclass
@@ -66,15 +67,25 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def median_ms(fn, repeat: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(runs)
+BUDGET_SECONDS = 30  # per figure: at least 3 runs, then no new run once the figure has taken this long
+
+
+def medians_ms(fns: list, repeat: int, warmup: int = 1, budget: float = BUDGET_SECONDS) -> tuple[list[float], int]:
+    """The median time of each function and the number of runs; the functions run in turn (a, b, a, b...),
+    so that a busy machine slows a figure and its baseline alike."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    runs: list[list[float]] = [[] for _ in fns]
+    start = time.monotonic()
+    for i in range(repeat):
+        for fn, times in zip(fns, runs, strict=True):
+            begin = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - begin) * 1000)
+        if i >= 2 and time.monotonic() - start > budget:
+            break
+    return [statistics.median(times) for times in runs], len(runs[0])
 
 
 def _captured(fn) -> tuple[int, str]:
@@ -100,23 +111,26 @@ class Pages:
             raise BenchError(f"GET {url} answered {response.status_code}, not 200")
         return response
 
-    def time(self, urls: str | list[str]) -> Timing:
-        """Median over the repeats; a list of URLs is cycled through (e.g. many claim pages)."""
+    def _cycle(self, urls: str | list[str]):
         urls = [urls] if isinstance(urls, str) else urls
         position = iter(range(10**9))
+        return lambda: self.get(urls[next(position) % len(urls)]), urls[0]
 
-        def one():
-            self.get(urls[next(position) % len(urls)])
-
-        ms = median_ms(one, self.repeat)
-        queries, slowest = _captured(lambda: self.get(urls[0]))
-        return Timing(ms, queries, slowest)
+    def time(self, *targets: str | list[str]) -> list[Timing]:
+        """Median times of the targets, measured in turn; a list of URLs is cycled through (e.g. claim pages)."""
+        cycles = [self._cycle(target) for target in targets]
+        medians, runs = medians_ms([fn for fn, _ in cycles], self.repeat)
+        timings = []
+        for ms, (_, first) in zip(medians, cycles, strict=True):
+            queries, slowest = _captured(lambda first=first: self.get(first))
+            timings.append(Timing(ms, queries, slowest, runs))
+        return timings
 
 
 def time_call(fn, repeat: int) -> Timing:
-    ms = median_ms(fn, repeat)
+    (ms,), runs = medians_ms([fn], repeat)
     queries, slowest = _captured(fn)
-    return Timing(ms, queries, slowest)
+    return Timing(ms, queries, slowest, runs)
 
 
 # --- search and similar claims
@@ -172,11 +186,13 @@ def search_lookups(repeat: int) -> tuple[dict[str, Timing], list[str]]:
 
 
 def as_json(lookups: dict[str, Timing]) -> dict:
-    return {name: {"ms": t.ms, "queries": t.queries, "slowest": t.slowest} for name, t in lookups.items()}
+    return {
+        name: {"ms": t.ms, "queries": t.queries, "slowest": t.slowest, "runs": t.runs} for name, t in lookups.items()
+    }
 
 
 def from_json(raw: dict) -> dict[str, Timing]:
-    return {name: Timing(v["ms"], v["queries"], v["slowest"]) for name, v in raw.items()}
+    return {name: Timing(v["ms"], v["queries"], v["slowest"], v["runs"]) for name, v in raw.items()}
 
 
 # --- load: gunicorn and wrk
@@ -214,15 +230,18 @@ def _wait_until_up(url: str, process, seconds: float = 60) -> None:
     raise BenchError(f"gunicorn did not answer {url} within {seconds:.0f} s.")
 
 
-def run_load(paths: dict[str, str], *, seconds: int, connections: int, port: int, workers: int) -> list[dict]:
-    """Each path for a fixed time at a fixed concurrency against gunicorn over loopback."""
+def run_load(
+    paths: dict[str, str], *, seconds: int, connections: int, port: int, workers: int, cache: bool = True
+) -> list[dict]:
+    """Each path for a fixed time at a fixed concurrency against gunicorn over loopback; cache=False serves
+    every request without the cache (factcheck/settings_bench.py)."""
     wrk = shutil.which("wrk")
     if not wrk:
         raise BenchError(
             "wrk is not installed, so the load test was skipped: install it (Debian: `apt-get install -y wrk`) "
             "or pass --no-load."
         )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings_bench"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings_bench", "BENCH_CACHE": "on" if cache else "off"}
     bind = f"127.0.0.1:{port}"
     command = [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application", "--bind", bind]
     command += ["--workers", str(workers), "--log-level", "warning", "--chdir", str(settings.BASE_DIR)]

@@ -18,8 +18,9 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -71,6 +72,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+        try:
+            connection.ensure_connection()
+        except OperationalError as exc:
+            raise CommandError(
+                f"Cannot reach the database {connection.settings_dict['NAME']}: {str(exc).strip()}. "
+                "The benchmark needs a database of its own: create it first (e.g. `createdb bench`)."
+            ) from None
         claims = options["claims"]
         limit = MAX_CLAIMS if connection.vendor == "postgresql" else MAX_CLAIMS_SQLITE
         if not 1 <= claims <= limit:
@@ -109,8 +117,16 @@ class Command(BaseCommand):
     def prepare(self, claims: int, *, fresh: bool, reuse: bool) -> int:
         """Make sure the database holds a benchmark data set; return its size."""
         label = f"{connection.settings_dict['NAME']!s}"
+        if Claim._meta.db_table in connection.introspection.table_names():
+            data.refuse_unless_benchmark(data.inspect(), label)
+        elif connection.introspection.table_names():
+            raise CommandError(
+                f"Refusing to run: the database {label} has tables but not factcheck's; point DATABASE_URL at an "
+                "empty database (e.g. `createdb bench`). Nothing was changed."
+            )
+        # Only an empty database or a benchmark one gets here.
+        call_command("migrate", interactive=False, verbosity=0)
         state = data.inspect()
-        data.refuse_unless_benchmark(state, label)
         if not state.empty and not fresh:
             if reuse or state.claims == claims:
                 self.stderr.write(f"Reusing the benchmark data set in {label}: {state.claims:,} claims.")
@@ -135,51 +151,31 @@ class Command(BaseCommand):
     # --- in-process measurements
 
     def measure_in_process(self, options, size: int) -> Report:
+        """Each figure is timed in turn with its baseline (a, b, a, b...), so that noise hits both alike."""
         repeat = options["repeat"]
         pages = measure.Pages(repeat)
         report = Report()
-        trivial = pages.time(reverse("bench_trivial"))
         rows = report.rows
+        trivial_url = reverse("bench_trivial")
+
+        def versus_trivial(item: str, name: str, target) -> None:
+            timing, trivial = pages.time(target, trivial_url)
+            rows.append(Row(item, name, timing, "trivial view", trivial))
 
         # 1. API list vs the floor.
         api_list = f"{reverse('api:claim-list')}?page_size={API_PAGE}"
-        floor = pages.time(reverse("bench_floor"))
-        rows.append(
-            Row(
-                "1",
-                f"API claim list, {API_PAGE} per page",
-                pages.time(api_list),
-                "floor: .values() + orjson",
-                floor,
-                2.0,
-            )
-        )
+        api, floor = pages.time(api_list, reverse("bench_floor"))
+        rows.append(Row("1", f"API claim list, {API_PAGE} per page", api, "floor: .values() + orjson", floor, 2.0))
 
         # 2. Deep pages vs the first.
-        deep = self.deep_cursor_url(api_list)
-        if deep:
-            rows.append(
-                Row(
-                    "2",
-                    "API list, last page (deep cursor)",
-                    pages.time(deep),
-                    "API list, first page",
-                    rows[0].timing,
-                    1.5,
-                )
-            )
+        if deep := self.deep_cursor_url(api_list):
+            deep_timing, first = pages.time(deep, api_list)
+            rows.append(Row("2", "API list, last page (deep cursor)", deep_timing, "API list, first page", first, 1.5))
         public_list = reverse("claims:claim_list")
-        public_first = pages.time(public_list)
         last = max(1, -(-Claim.objects.public().count() // 20))
+        last_timing, first = pages.time(f"{public_list}?page={last}", public_list)
         rows.append(
-            Row(
-                "2",
-                f"public claim list, last page (?page={last})",
-                pages.time(f"{public_list}?page={last}"),
-                "public list, first page",
-                public_first,
-                1.5,
-            )
+            Row("2", f"public claim list, last page (?page={last})", last_timing, "public list, first page", first, 1.5)
         )
 
         # 3. Search and similar claims at this size vs at the baseline size.
@@ -193,32 +189,14 @@ class Command(BaseCommand):
         slugs = list(Claim.objects.public().order_by("-published_at").values_list("slug", flat=True)[:CLAIM_PAGES])
         claim_pages = [reverse("claims:claim_detail", kwargs={"slug": s}) for s in slugs]
         q = data.SEARCH_QUERIES["two words"]
-        rows.append(Row("4", "public claim list", public_first, "trivial view", trivial))
+        versus_trivial("4", "public claim list", public_list)
         if claim_pages:
-            rows.append(
-                Row(
-                    "4",
-                    f"claim page ({len(claim_pages)} claims in turn)",
-                    pages.time(claim_pages),
-                    "trivial view",
-                    trivial,
-                )
-            )
-        rows.append(
-            Row("4", f"search page (?q={q})", pages.time(f"{public_list}?q={quote(q)}"), "trivial view", trivial)
-        )
-        rows.append(
-            Row(
-                "4",
-                f"API search (?search={q})",
-                pages.time(f"{reverse('api:claim-list')}?search={quote(q)}"),
-                "trivial view",
-                trivial,
-            )
-        )
+            versus_trivial("4", f"claim page ({len(claim_pages)} claims in turn)", claim_pages)
+        versus_trivial("4", f"search page (?q={q})", f"{public_list}?q={quote(q)}")
+        versus_trivial("4", f"API search (?search={q})", f"{reverse('api:claim-list')}?search={quote(q)}")
 
         # 6. The admin claim list (in a transaction rolled back: the bench user never stays).
-        rows.append(self.admin_row(repeat, trivial, report))
+        rows.append(self.admin_row(repeat, trivial_url, report))
         self._claim_pages = claim_pages
         return report
 
@@ -236,7 +214,7 @@ class Command(BaseCommand):
             "http://testserver", ""
         )
 
-    def admin_row(self, repeat: int, trivial: Timing, report: Report) -> Row:
+    def admin_row(self, repeat: int, trivial_url: str, report: Report) -> Row:
         model_admin = admin.site._registry[Claim]
         if model_admin.show_full_result_count:
             report.notes.append("ClaimAdmin.show_full_result_count is True: every admin list view counts all claims.")
@@ -249,7 +227,7 @@ class Command(BaseCommand):
             user.save()
             client = measure.Client()
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-            timing = measure.Pages(repeat, client).time(url)
+            timing, trivial = measure.Pages(repeat, client).time(url, trivial_url)
             counts = self._count_queries(client, url)
             transaction.set_rollback(True)
         if counts:
@@ -303,16 +281,13 @@ class Command(BaseCommand):
                     cursor.execute(f'CREATE DATABASE "{name}"')
         env = {**os.environ, "DATABASE_URL": self.small_url(), "DJANGO_SETTINGS_MODULE": "factcheck.settings_bench"}
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        steps = [manage + ["migrate", "--noinput", "-v0"]]
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "small.json"
-            bench = manage + ["bench", "--phase", "search", "--claims", str(small), "--json", str(out)]
-            bench += ["--repeat", str(options["repeat"])] + (["--fresh"] if options["fresh"] else [])
-            steps.append(bench)
-            for step in steps:
-                done = subprocess.run(step, env=env, check=False)  # noqa: S603
-                if done.returncode != 0:
-                    raise BenchError(f"`{' '.join(step[1:])}` on {name} failed (exit {done.returncode})")
+            step = manage + ["bench", "--phase", "search", "--claims", str(small), "--json", str(out)]
+            step += ["--repeat", str(options["repeat"])] + (["--fresh"] if options["fresh"] else [])
+            done = subprocess.run(step, env=env, check=False)  # noqa: S603
+            if done.returncode != 0:
+                raise BenchError(f"`bench --claims {small}` on {name} failed (exit {done.returncode})")
             return json.loads(out.read_text())
 
     # --- load
@@ -327,15 +302,11 @@ class Command(BaseCommand):
             f"Load test: gunicorn with {options['workers']} workers on port {options['port']}, "
             f"wrk with {options['connections']} connections, {options['load_seconds']} s per page."
         )
+        common = {k: options[k] for k in ("connections", "port", "workers")} | {"seconds": options["load_seconds"]}
+        uncached = {f"{name} (no cache)": path for name, path in paths.items() if name != "trivial view"}
         try:
-            with override_settings(**BENCH_OVERRIDES):
-                report.load = measure.run_load(
-                    paths,
-                    seconds=options["load_seconds"],
-                    connections=options["connections"],
-                    port=options["port"],
-                    workers=options["workers"],
-                )
+            report.load = measure.run_load(paths, **common)
+            report.load += measure.run_load(uncached, cache=False, **common)
         except BenchError as exc:
             report.notes.append(f"Load test not run: {exc}")
 
@@ -349,7 +320,8 @@ class Command(BaseCommand):
         w("")
         w(
             f"factcheck benchmark: {size:,} claims on {connection.vendor}{version} "
-            f"({connection.settings_dict['NAME']}), {os.cpu_count()} cores; median of {options['repeat']} runs; "
+            f"({connection.settings_dict['NAME']}), {os.cpu_count()} cores; median of up to {options['repeat']} runs "
+            f"(fewer past {measure.BUDGET_SECONDS} s a figure); "
             "ratios against baselines measured in this run"
         )
         rows = []
@@ -365,10 +337,11 @@ class Command(BaseCommand):
                     f"<= {r.target:.1f}" if r.target else "",
                     r.verdict,
                     str(r.timing.queries) if r.timing and r.timing.queries is not None else "-",
+                    str(r.timing.runs) if r.timing else "-",
                 ]
             )
-        headers = ["#", "measure", "ms", "baseline", "base ms", "ratio", "target", "", "queries"]
-        w(table(headers, rows, right={2, 4, 5, 8}))
+        headers = ["#", "measure", "ms", "baseline", "base ms", "ratio", "target", "", "queries", "runs"]
+        w(table(headers, rows, right={2, 4, 5, 8, 9}))
         if report.load:
             trivial_rps = next((x["rps"] for x in report.load if x["name"] == "trivial view"), 0) or None
             w("")
