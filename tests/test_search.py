@@ -1,0 +1,232 @@
+"""Full-text search (claims/search.py): the index follows every write, results are ranked, and the public
+search, the API's `search` and the admin all use it, on SQLite (FTS5) and PostgreSQL (tsvector + GIN)."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from claims.models import Claim, Evidence, Statement
+from claims.search import ensure_sqlite_search, parse_query, rebuild_search_index, search_claims
+from tests.factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    PublishedClaimFactory,
+    StatementFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner and indexes")
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
+
+
+def found(q, queryset=None) -> list[str]:
+    return [c.text for c in search_claims(queryset if queryset is not None else Claim.objects.all(), q)]
+
+
+# The index follows every write
+
+
+def test_new_claim_is_found_by_its_text_and_summary():
+    ClaimFactory(text="The leaked Sora access was authentic.", summary="Artists posted working tokens.")
+    assert found("authentic") == ["The leaked Sora access was authentic."]
+    assert found("tokens") == ["The leaked Sora access was authentic."]
+    assert found("AUTHENTIC sora") == ["The leaked Sora access was authentic."]
+    assert found("zeppelin") == []
+
+
+def test_stemming_relates_forms_of_a_word():
+    ClaimFactory(text="The leaked Sora access was authentic.")
+    assert found("leaks") == ["The leaked Sora access was authentic."]
+    assert found("leaking") == ["The leaked Sora access was authentic."]
+
+
+def test_text_and_summary_changes_reach_the_index():
+    claim = ClaimFactory(text="OpenAI paused access.", summary="")
+    claim.text = "OpenAI restored access."
+    claim.summary = "A zeppelin was involved."
+    claim.save()
+    assert found("paused") == []
+    assert found("restored") == [claim.text]
+    assert found("zeppelin") == [claim.text]
+    # Bulk writes that send no signals too: the triggers are in the database.
+    Claim.objects.filter(pk=claim.pk).update(summary="Now about a dirigible.")
+    assert found("zeppelin") == []
+    assert found("dirigible") == [claim.text]
+
+
+def test_evidence_added_and_removed_and_statement_edited_reach_the_index():
+    claim = ClaimFactory(text="The leak was real.")
+    statement = StatementFactory(text="We leaked access to Sora in protest.")
+    assert found("protest") == []
+    evidence = EvidenceFactory(claim=claim, statement=statement)
+    assert found("protest") == [claim.text]
+
+    statement.text = "We shared access to Sora as a demonstration."
+    statement.save()
+    assert found("protest") == []
+    assert found("demonstration") == [claim.text]
+    Statement.objects.filter(pk=statement.pk).update(text="A quiet walkout.")
+    assert found("walkout") == [claim.text]
+
+    other = ClaimFactory(text="Another claim.")
+    Evidence.objects.filter(pk=evidence.pk).update(claim=other)
+    assert found("walkout") == [other.text]
+
+    Evidence.objects.filter(pk=evidence.pk).delete()
+    assert found("walkout") == []
+    claim.delete()
+    assert found("leak") == []
+
+
+def test_rebuild_keeps_the_same_results():
+    claim = ClaimFactory(text="The leak was real.")
+    EvidenceFactory(claim=claim, statement__text="Tokens worked for three hours.")
+    rebuild_search_index()
+    assert found("tokens") == [claim.text]
+    assert found("real") == [claim.text]
+
+
+@sqlite_only
+def test_sqlite_triggers_come_back_after_a_table_rebuild():
+    claim = ClaimFactory(text="The leak was real.")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER claims_claim_fts_ins")
+    missed = ClaimFactory(text="A claim written while the trigger was gone.")
+    assert found("trigger") == []
+    ensure_sqlite_search()  # what post_migrate runs
+    assert found("trigger") == [missed.text]
+    ClaimFactory(text="Another trigger claim.")
+    assert sorted(found("trigger")) == sorted([missed.text, "Another trigger claim."])
+    assert found("leak") == [claim.text]
+
+
+# The query language
+
+
+def test_phrases_exclusions_and_or():
+    a = ClaimFactory(text="Sora access was authentic.")
+    b = ClaimFactory(text="Access to Sora was paused.")
+    c = ClaimFactory(text="The tokens were authentic.")
+    assert sorted(found("sora access")) == sorted([a.text, b.text])
+    assert found('"sora access"') == [a.text]
+    assert found("sora -paused") == [a.text]
+    assert sorted(found("paused or tokens")) == sorted([b.text, c.text])
+    assert sorted(found("authentic sora or tokens")) == sorted([a.text, c.text])
+
+
+@pytest.mark.parametrize("q", ["the", "a of the", "%_\\' --", "-", '""', "-sora", "x"])
+def test_queries_with_nothing_to_search_for_match_nothing(q):
+    ClaimFactory(text="The leaked Sora access was authentic.")
+    assert found(q) == []
+
+
+def test_empty_query_leaves_the_queryset_alone():
+    ClaimFactory.create_batch(2)
+    assert len(found("")) == 2
+
+
+def test_parse_query_caps_the_number_of_terms():
+    parsed = parse_query(" ".join(f"word{i}" for i in range(100)))
+    assert len(parsed.groups) <= 16
+
+
+# Ranked
+
+
+def test_text_ranks_above_summary_above_statements():
+    in_statement = ClaimFactory(text="First claim.")
+    EvidenceFactory(claim=in_statement, statement__text="The zeppelin landed.")
+    in_summary = ClaimFactory(text="Second claim.", summary="About a zeppelin.")
+    in_text = ClaimFactory(text="A zeppelin claim.")
+    results = list(search_claims(Claim.objects.all(), "zeppelin"))
+    assert [c.pk for c in results] == [in_text.pk, in_summary.pk, in_statement.pk]
+    assert results[0].search_rank > results[1].search_rank > results[2].search_rank > 0
+
+
+def test_public_search_is_ranked_unless_another_order_is_asked_for(client):
+    older_in_text = PublishedClaimFactory(text="Zeppelin sightings were real.")
+    newer_in_summary = PublishedClaimFactory(text="Something else.", summary="A zeppelin was seen.")
+    url = reverse("claims:claim_list")
+    html = client.get(url, {"q": "zeppelin"}).content.decode()
+    assert html.index(older_in_text.text) < html.index(newer_in_summary.text)
+    assert 'value="relevance" selected' in html
+    html = client.get(url, {"q": "zeppelin", "order": "newest"}).content.decode()
+    assert html.index(newer_in_summary.text) < html.index(older_in_text.text)
+
+
+def test_public_search_never_finds_drafts(client):
+    ClaimFactory(text="A draft zeppelin claim.")
+    draft = ClaimFactory(text="Another draft.")
+    EvidenceFactory(claim=draft, statement__text="Zeppelin statement.")
+    html = client.get(reverse("claims:claim_list"), {"q": "zeppelin"}).content.decode()
+    assert "0 claims match" in html
+    assert "A draft zeppelin claim." not in html and "Another draft." not in html
+
+
+def test_api_search_is_ranked_and_pages_walk_every_match_once():
+    anon = APIClient()
+    best = PublishedClaimFactory(text="Zeppelin zeppelin zeppelin.")
+    others = [PublishedClaimFactory(text=f"Claim {i} about a zeppelin.") for i in range(4)]
+    in_statement = PublishedClaimFactory(text="Unrelated words.")
+    EvidenceFactory(claim=in_statement, statement__text="The zeppelin landed.")
+    PublishedClaimFactory(text="No match here.")
+    seen, url = [], "/api/v1/claims/?search=zeppelin&page_size=2"
+    while url:
+        response = anon.get(url)
+        assert response.status_code == 200, response.json()
+        seen += [c["slug"] for c in response.json()["results"]]
+        url = response.json()["next"]
+    assert len(seen) == len(set(seen)) == 6
+    assert seen[0] == best.slug and seen[-1] == in_statement.slug
+    assert set(seen[1:5]) == {c.slug for c in others}
+    # An explicit order still wins.
+    response = anon.get("/api/v1/claims/?search=zeppelin&ordering=created_at&page_size=100")
+    assert [c["slug"] for c in response.json()["results"]][0] == best.slug
+    assert [c["slug"] for c in response.json()["results"]][-1] == in_statement.slug
+
+
+def test_admin_search_uses_the_index_and_ranks(reviewer_client):
+    in_statement = ClaimFactory(text="First claim.")
+    EvidenceFactory(claim=in_statement, statement__text="The zeppelin landed.")
+    in_text = ClaimFactory(text="A zeppelin claim.")
+    ClaimFactory(text="Nothing to see.")
+    response = reviewer_client.get(reverse("admin:claims_claim_changelist"), {"q": "zeppelin"})
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["cl"].result_list] == [in_text.pk, in_statement.pk]
+    # The plain search fields still work (slug, claimant name, part of a word).
+    response = reviewer_client.get(reverse("admin:claims_claim_changelist"), {"q": "zeppel"})
+    assert [c.pk for c in response.context["cl"].result_list] == [in_text.pk]
+    # A chosen column order still applies.
+    response = reviewer_client.get(reverse("admin:claims_claim_changelist"), {"q": "zeppelin", "o": "1"})
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 2
+
+
+# PostgreSQL: the planner uses the indexes
+
+
+def _plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.explain()
+
+
+@postgres_only
+def test_search_uses_the_gin_index():
+    Claim.objects.bulk_create([Claim(text=f"Claim {i} about topic {i % 17}.", slug=f"c-{i}") for i in range(500)])
+    ClaimFactory(text="The zeppelin landed.")
+    plan = _plan(search_claims(Claim.objects.all(), "zeppelin"))
+    assert "claims_claim_search_gin" in plan, plan
+    assert re.search(r"Bitmap Index Scan on claims_claim_search_gin", plan), plan
+
+
+@postgres_only
+def test_similarity_uses_the_trigram_index():
+    from claims.search import _similar_candidates
+
+    Claim.objects.bulk_create([Claim(text=f"Claim {i} about topic {i % 17}.", slug=f"c-{i}") for i in range(500)])
+    plan = _plan(_similar_candidates(Claim.objects.all(), "The leaked Sora access was authentic", 5))
+    assert "claims_claim_text_trgm" in plan, plan
