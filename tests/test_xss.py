@@ -91,10 +91,10 @@ class Corpus:
     fields_written: int = 0
 
 
-def build_corpus(payloads=PAYLOADS) -> Corpus:
+def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
     """One published claim per payload with the payload in every field, written through factories (validated with
     full_clean, as every entry point validates) and the workflow services (verdicts, publication, retraction)."""
-    reviewer = ReviewerFactory()
+    reviewer = by or ReviewerFactory()
     corpus = Corpus()
     for i, payload in enumerate(payloads):
         topic = TopicFactory(name=f"{payload} {i}"[:100])
