@@ -1,5 +1,7 @@
 """Filters for the API lists (django-filter), the search helper and the ordering filter."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
@@ -14,6 +16,23 @@ SEARCH_MAX_LENGTH = 200
 
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time, in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError("This time is out of range.", code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 def search_claims(queryset: QuerySet, query: str) -> QuerySet:
@@ -41,7 +60,7 @@ class _Base(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", max_length=SEARCH_MAX_LENGTH, help_text="Words that must all appear (any case)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Only objects changed at or after this ISO 8601 time."
     )
     search_fields: list[str] = []

@@ -69,7 +69,8 @@ def _codes(path: str, method: str) -> list[str]:
         if detail:
             codes += ["404", "409", "412"]
     else:
-        codes += ["404"] if detail else ["400"]
+        # 400: a bad query parameter (?format= included).
+        codes += ["400", "404"] if detail else ["400"]
     return codes
 
 

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -30,6 +31,7 @@ from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
 
 from . import serializers as s
 from .etags import check_if_match, etag_for, none_match
+from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .throttling import AnonThrottle, UserThrottle
 
@@ -43,6 +45,7 @@ class ApiViewMixin:
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     throttle_classes = [AnonThrottle, UserThrottle]
+    content_negotiation_class = ApiContentNegotiation
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in permissions.SAFE_METHODS:
@@ -84,6 +87,12 @@ class ApiModelViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def representation(self, instance):
         return self.get_serializer(instance).data
+
+    def permission_denied(self, request, message=None, code=None):
+        # An object the client may not see is a 404 before it is a 403 (a 403 would say that it exists).
+        if request.user.is_authenticated and (self.lookup_url_kwarg or self.lookup_field) in self.kwargs:
+            self.get_object()
+        super().permission_denied(request, message=message, code=code)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -380,3 +389,9 @@ class ApiNotFoundView(ApiViewMixin, APIView):
         raise NotFound("There is no such API endpoint; see /api/v1/docs/.")
 
     get = post = put = patch = delete = head = options = _missing
+
+
+class RedocView(SpectacularRedocView):
+    """ReDoc from the sidecar, on a page that loads nothing from other sites (no Google Fonts)."""
+
+    template_name = "api/redoc.html"
