@@ -1,10 +1,16 @@
 """The REST API under /api/v1/: who sees what, who writes what, workflow, ETags, errors, limits, speed."""
 
+import base64
 import datetime
+import hashlib
+import re
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -271,6 +277,66 @@ def test_deleting_something_still_in_use_is_a_conflict(reviewer_api, story):
     assert Source.objects.filter(pk=source.pk).exists()
 
 
+CHANGES = {
+    "claims": ("text", "A claim, reworded."),
+    "statements": ("text", "A passage, reworded."),
+    "sources": ("title", "A title, reworded"),
+    "speakers": ("title", "A title, reworded"),
+    "topics": ("name", "Leaks, reworded"),
+    "evidence": ("note", "A note, reworded."),
+}
+# Per role: the status of a PATCH and of a DELETE of a visible object. Reviewers delete what nothing uses;
+# a source, statement or speaker still linked answers 409 (in use).
+WRITES = {
+    "anonymous": {"patch": 401, "delete": dict.fromkeys(CHANGES, 401)},
+    "reader": {"patch": 403, "delete": dict.fromkeys(CHANGES, 403)},
+    "editor": {"patch": 200, "delete": {**dict.fromkeys(CHANGES, 403), "evidence": 204}},
+    "reviewer": {
+        "patch": 200,
+        "delete": {"claims": 204, "evidence": 204, "topics": 204, "sources": 409, "statements": 409, "speakers": 409},
+    },
+}
+
+
+@pytest.mark.parametrize("who", list(WRITES))
+@pytest.mark.parametrize("endpoint", list(CHANGES))
+def test_changing_and_deleting_every_endpoint_by_role(clients, reader, story, who, endpoint):
+    client = {**clients, "reader": token_client(reader)}[who]
+    url = {**detail_urls(story), "topics": (f"{API}topics/leaks/", None)}[endpoint][0]
+    field, value = CHANGES[endpoint]
+    before = APIClient().get(url).json()
+
+    patched = client.patch(url, {field: value})
+    assert patched.status_code == WRITES[who]["patch"], patched.json()
+    if patched.status_code == 200:
+        assert patched.json()[field] == value
+        client.patch(url, {field: before[field]})
+    else:
+        assert {"anonymous": "not_authenticated", "reader": "permission_denied"}[who] == error(patched)["code"]
+        assert APIClient().get(url).json()[field] == before[field]
+
+    deleted = client.delete(url)
+    assert deleted.status_code == WRITES[who]["delete"][endpoint]
+    assert (APIClient().get(url).status_code == 404) is (deleted.status_code == 204)
+
+
+def test_what_a_client_may_not_see_is_404_for_writes_too(story, reader):
+    """Neither a reader without rights nor a partner with write rights learns that a draft exists."""
+    from django.contrib.auth.models import Permission
+
+    partner = UserFactory(username="partner")
+    partner.user_permissions.add(*Permission.objects.filter(codename__in=["change_claim", "delete_claim"]))
+    draft = story["draft"]
+    for user in (reader, partner):
+        client = token_client(user)
+        for url in (f"{API}claims/{draft.slug}/", f"{API}evidence/{draft.evidence.get().pk}/"):
+            assert client.patch(url, {"summary": "Leaked?"}).status_code == 404
+            assert client.delete(url).status_code == 404
+        assert client.post(f"{API}claims/{draft.slug}/verdict/", {}).status_code == 404
+    assert token_client(reader).patch(f"{API}claims/{story['public'].slug}/", {"summary": "x"}).status_code == 403
+    assert Claim.objects.get(pk=draft.pk).summary == draft.summary
+
+
 def test_status_verdict_and_version_are_read_only(editor_api, story):
     url = f"{API}claims/{story['draft'].slug}/"
     response = editor_api.patch(url, {"status": "published", "verdict": "true", "version": 9})
@@ -398,9 +464,9 @@ def test_workflow_bodies_are_strict(reviewer_api, story):
 # ETags and conditional requests
 
 
-@pytest.mark.parametrize("endpoint", ["claims", "statements", "sources", "speakers", "evidence"])
+@pytest.mark.parametrize("endpoint", ["claims", "statements", "sources", "speakers", "evidence", "topics"])
 def test_etag_and_304(anon, story, endpoint):
-    url = detail_urls(story)[endpoint][0]
+    url = {**detail_urls(story), "topics": (f"{API}topics/leaks/", None)}[endpoint][0]
     first = anon.get(url)
     etag = first["ETag"]
     assert etag.startswith('"')
@@ -596,6 +662,26 @@ def test_session_writes_need_the_csrf_token(editor, story):
     assert client.get(f"{API}claims/{story['draft'].slug}/").status_code == 200
 
 
+def test_session_writes_with_the_csrf_token_work(editor):
+    """The browsable API: logged in through the admin, the page's CSRF token lets a write through."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(editor)
+    page = client.get(f"{API}topics/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    token = page.cookies["csrftoken"].value
+    response = client.post(f"{API}topics/", {"name": "By session"}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 201, response.json()
+
+
+def test_tokens_made_in_the_admin_work(admin_client, editor):
+    response = admin_client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": editor.pk})
+    assert response.status_code == 302
+    key = Token.objects.get(user=editor).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.post(f"{API}topics/", {"name": "Admin token"}).status_code == 201
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -611,6 +697,8 @@ def test_session_writes_need_the_csrf_token(editor, story):
         ("source=abc", "source"),
         ("search=" + "x" * 201, "search"),
         ("search=nul%00", "search"),
+        ("format=xml", "format"),
+        ("updated_since=0001-01-01T00:00:00%2B01:00", "updated_since"),
     ],
 )
 def test_bad_query_parameters(anon, story, query, field):
@@ -630,6 +718,14 @@ def test_throttling_answers_429_in_the_error_shape(settings, anon, story):
     assert int(response["Retry-After"]) > 0
 
 
+def test_authenticated_clients_have_their_own_limit(settings, editor_api, anon, story):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": "1/minute"}}
+    cache.clear()
+    assert editor_api.get(f"{API}claims/").status_code == 200
+    assert editor_api.get(f"{API}claims/").status_code == 429
+    assert anon.get(f"{API}claims/").status_code == 200
+
+
 # CORS
 
 
@@ -647,6 +743,14 @@ def test_cors_preflight_refuses_writes(anon):
     allowed = [m.strip() for m in response.get("Access-Control-Allow-Methods", "").split(",")]
     assert "POST" not in allowed
     assert "GET" in allowed
+    assert set(allowed) == {"GET", "HEAD", "OPTIONS"}
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_cors_is_for_the_api_only(anon, story):
+    page = anon.get(f"/claims/{story['public'].slug}/", HTTP_ORIGIN="https://elsewhere.example")
+    assert page.status_code == 200
+    assert "Access-Control-Allow-Origin" not in page
 
 
 # Filtering, ordering, pagination
@@ -674,6 +778,13 @@ def test_filters(anon, editor_api, story):
     assert slugs(anon, f"updated_since={future}") == set()
     assert slugs(editor_api, "status=draft") == {story["draft"].slug}
     assert slugs(editor_api, "search=secret") == {story["draft"].slug}
+
+
+@pytest.mark.parametrize("endpoint", ["claims", "sources", "speakers", "statements", "evidence"])
+def test_updated_since_accepts_any_offset(anon, story, endpoint):
+    past, future = "2000-01-01T00:00:00%2B22:30", "2999-01-01T00:00:00-23:59"
+    assert anon.get(f"{API}{endpoint}/?updated_since={past}").json()["results"]
+    assert anon.get(f"{API}{endpoint}/?updated_since={future}").json()["results"] == []
 
 
 def test_filters_of_other_lists(anon, story):
@@ -719,9 +830,10 @@ def test_lists_run_a_fixed_number_of_queries(clients, django_assert_max_num_quer
         LISTS[endpoint]()
     client = clients[who]
     client.get(f"{API}{endpoint}/")  # warm up the token and content types
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(6) as queries:
         response = client.get(f"{API}{endpoint}/?page_size=100")
     assert response.status_code == 200
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)  # cursor pages count nothing
     assert len(response.json()["results"]) >= n
 
 
@@ -737,17 +849,44 @@ def test_claim_detail_runs_a_fixed_number_of_queries(anon, django_assert_max_num
 # Docs and schema
 
 
-def test_docs_are_served_without_a_cdn(anon):
-    for page in ("docs/", "redoc/"):
-        response = anon.get(API + page)
-        assert response.status_code == 200
-        html = response.content.decode()
-        assert "cdn." not in html and "unpkg" not in html
-        assert "/static/drf_spectacular_sidecar/" in html
+ABSOLUTE_URL = re.compile(r"""(?:https?:)?//[^\s"'<>)]+""")
+
+
+@pytest.mark.parametrize("page", ["docs/", "redoc/"])
+def test_docs_load_nothing_from_other_sites(anon, page):
+    """Swagger UI and ReDoc come from drf-spectacular-sidecar: every script, style and icon is ours."""
+    response = anon.get(API + page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ABSOLUTE_URL.findall(html) == []  # no CDN, no Google Fonts, nothing from elsewhere
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert any("drf_spectacular_sidecar" in a for a in assets)
+    for asset in assets:
+        assert asset.startswith(settings.STATIC_URL) or asset.startswith("/" + settings.STATIC_URL), asset
+        assert finders.find(asset.split(settings.STATIC_URL, 1)[1]), f"{asset} is not a static file of the site"
+    assert f"{API}schema/" in html
+
+
+def test_the_swagger_page_script_is_allowed_by_its_hash_only(anon):
+    response = anon.get(f"{API}docs/")
+    [inline] = [s for s in re.findall(rb"<script([^>]*)>(.*?)</script>", response.content, re.S) if s[1].strip()]
+    digest = base64.b64encode(hashlib.sha256(inline[1]).digest()).decode()
+    policy = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+    assert f"'sha256-{digest}'" in policy["script-src"].split()
+    assert "'unsafe-inline'" not in policy["script-src"]
+    redoc = anon.get(f"{API}redoc/")
+    assert [s for s in re.findall(rb"<script[^>]*>(.*?)</script>", redoc.content, re.S) if s.strip()] == []
+
+
+def test_the_schema_documents_errors_limits_and_conditions(anon):
     schema = anon.get(f"{API}schema/?format=json").json()
     assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
     assert "412" in schema["paths"]["/api/v1/claims/{slug}/"]["patch"]["responses"]
-    assert "120/minute" in schema["info"]["description"]
+    assert "304" in schema["paths"]["/api/v1/claims/{slug}/"]["get"]["responses"]
+    description = schema["info"]["description"]
+    assert "120/minute" in description and "1200/minute" in description and "at most 100" in description
+    page_size = next(p for p in schema["paths"]["/api/v1/claims/"]["get"]["parameters"] if p["name"] == "page_size")
+    assert page_size["schema"]["maximum"] == settings.API_MAX_PAGE_SIZE
 
 
 # Tokens
