@@ -4,8 +4,10 @@ import base64
 import hashlib
 import http.client
 import json
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -408,6 +410,15 @@ def fetch(sock, path, **headers):
     return response, body
 
 
+def wait_for_socket(server, sock):
+    for _ in range(600):  # gunicorn creates the socket once it listens
+        if sock.exists():
+            return
+        assert server.poll() is None, server.stderr.read()
+        time.sleep(0.1)
+    raise AssertionError(f"gunicorn did not listen on {sock}")
+
+
 def test_gunicorn_serves_the_site_in_production_mode(collected):
     tmp, env = collected
     sock = tmp / "gunicorn.sock"
@@ -421,11 +432,7 @@ def test_gunicorn_serves_the_site_in_production_mode(collected):
         text=True,
     )
     try:
-        for _ in range(300):  # gunicorn creates the socket once it listens
-            if sock.exists():
-                break
-            assert server.poll() is None, server.stderr.read()
-            time.sleep(0.1)
+        wait_for_socket(server, sock)
         response, body = fetch(sock, "/healthz")
         assert response.status == 200
         assert json.loads(body) == {"status": "ok", "database": "ok"}
@@ -474,3 +481,37 @@ def test_make_serve_says_what_is_missing(env, message):
     assert result.returncode != 0
     assert message in result.stderr
     assert "gunicorn" not in result.stdout  # stopped before starting anything
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_serve_checks_migrates_collects_and_runs_gunicorn(collected):
+    tmp, env = collected
+    sock = tmp / "make-serve.sock"
+    server = subprocess.Popen(  # noqa: S603
+        # -o install: the virtualenv is there already; BIND: a Unix socket rather than a port.
+        ["make", "--no-print-directory", "-o", "install", "serve", f"BIND=unix:{sock}", "WORKERS=1"],  # noqa: S607
+        cwd=ROOT,
+        env=clean_env(**env, DJANGO_MANIFEST_STATIC="0"),  # make serve turns it back on
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # make and its gunicorn in one process group, stopped together
+    )
+    try:
+        wait_for_socket(server, sock)
+        response, body = fetch(sock, "/healthz")
+        assert response.status == 200 and json.loads(body)["database"] == "ok"
+        response, _ = fetch(sock, "/methodology/")
+        assert response.status == 301
+        assert response.getheader("Location") == "https://factcheck.example.org/methodology/"
+        # gunicorn trusts the proxy's X-Forwarded-Proto from its Unix socket (and 127.0.0.1) only.
+        response, body = fetch(sock, "/methodology/", **{"X-Forwarded-Proto": "https"})
+        assert response.status == 200
+        assert re.search(r'href="/static/claims/site\.[0-9a-f]{12}\.css"', body.decode())
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output, errors = server.communicate(timeout=60)
+    assert "manage.py check --deploy" in output
+    assert "collectstatic --noinput" in output
+    assert "gunicorn factcheck.wsgi --bind unix:" in output
+    assert "Booting worker" in errors or "Listening at: unix:" in errors
