@@ -538,6 +538,24 @@ def test_malformed_json(editor_api):
     assert error(response)["code"] == "parse_error"
 
 
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_deeply_nested_json_is_a_parse_error(editor_api, depth):
+    body = '{"name": "Deep", "slug": ' + "[" * depth + "]" * depth + "}"
+    response = editor_api.post(f"{API}topics/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert error(response)["code"] == "parse_error"
+    assert "nested" in error(response)["message"]
+
+
+@pytest.mark.parametrize("position", ["nul\x00", "x" * 1001])
+def test_a_forged_cursor_is_a_400_before_the_database(anon, position):
+    TopicFactory(name="Leaks")
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    response = anon.get(f"{API}topics/", {"cursor": cursor})
+    assert response.status_code == 400
+    assert "cursor" in error(response)["fields"]
+
+
 def test_a_body_that_is_not_an_object(editor_api):
     response = editor_api.post(f"{API}topics/", data="[1, 2]", content_type="application/json")
     assert response.status_code == 400

@@ -38,6 +38,14 @@ class ApiCursorPagination(pagination.CursorPagination):
             )
         return size
 
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        position = cursor.position if cursor else None
+        # A position no list could have written: refused before it reaches the database.
+        if position is not None and ("\x00" in position or len(position) > 1000):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
     def paginate_queryset(self, queryset, request, view=None):
         try:
             return super().paginate_queryset(queryset, request, view)

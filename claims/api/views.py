@@ -10,7 +10,6 @@ from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +32,7 @@ from . import serializers as s
 from .etags import check_if_match, etag_for, none_match
 from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
+from .parsers import ApiJSONParser
 from .throttling import AnonThrottle, UserThrottle
 
 SLUG_LOOKUP = r"[-a-zA-Z0-9_]+"
@@ -42,7 +42,7 @@ ID_LOOKUP = r"[0-9]{1,18}"
 class ApiViewMixin:
     """Shared by every endpoint: JSON in, JSON out, throttles, writes in one transaction, Vary on credentials."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [ApiJSONParser]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     throttle_classes = [AnonThrottle, UserThrottle]
     content_negotiation_class = ApiContentNegotiation
