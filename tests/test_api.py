@@ -547,6 +547,14 @@ def test_deeply_nested_json_is_a_parse_error(editor_api, depth):
     assert "nested" in error(response)["message"]
 
 
+def test_an_oversized_body_is_a_parse_error(editor_api, settings):
+    body = '{"name": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}'
+    response = editor_api.post(f"{API}topics/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert error(response)["code"] == "parse_error"
+    assert "too large" in error(response)["message"]
+
+
 @pytest.mark.parametrize("position", ["nul\x00", "x" * 1001])
 def test_a_forged_cursor_is_a_400_before_the_database(anon, position):
     TopicFactory(name="Leaks")

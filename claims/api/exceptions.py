@@ -55,6 +55,9 @@ def _django_validation_detail(exc: django_exceptions.ValidationError):
 def _to_api_exception(exc):
     if isinstance(exc, exceptions.APIException):
         return exc
+    if isinstance(exc, django_exceptions.RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return exceptions.ParseError(f"The body is too large: at most {limit} bytes.")
     if isinstance(exc, Http404 | django_exceptions.ObjectDoesNotExist):
         return exceptions.NotFound()
     if isinstance(exc, django_exceptions.PermissionDenied):
