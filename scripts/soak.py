@@ -216,6 +216,7 @@ class Stats:
         self.reads = 0
         self.writes = Counter()  # accepted writes by kind
         self.failures = []  # (method, path, status or exception, body excerpt)
+        self.latency = {"read": [], "write": []}  # seconds
         self.accepted = {"source": [], "statement": [], "claim": [], "evidence": [], "summary": [], "verdict": []}
 
 
@@ -230,6 +231,7 @@ class Client(threading.Thread):
         self.sources, self.statements, self.claims = [], [], []
 
     def call(self, method, path, body=None, headers=None, write=None):
+        sent = time.monotonic()
         try:
             status, response_headers, data = request(self.args.port, method, path, body, headers)
         except OSError as exc:
@@ -238,6 +240,7 @@ class Client(threading.Thread):
                 self.stats.failures.append((method, path, repr(exc), ""))
             return None, {}, None
         with self.stats.lock:
+            self.stats.latency["write" if write else "read"].append(time.monotonic() - sent)
             self.stats.statuses[status] += 1
             if status >= 400:
                 self.stats.failures.append((method, path, status, data[:300].decode(errors="replace")))
@@ -385,8 +388,12 @@ def main() -> int:
         print(f"soak: {args.clients} clients for {args.seconds:.0f} s (RSS measured after {args.warmup:.0f} s)")
         time.sleep(args.warmup)
         rss_start = {pid: rss_kib(pid) for pid in pids}
-        time.sleep(max(0.0, args.seconds - args.warmup))
-        rss_end = {pid: rss_kib(pid) for pid in pids if Path(f"/proc/{pid}").exists()}
+        # Samples through the run, to tell a plateau from a steady climb.
+        samples, step = [rss_start], (args.seconds - args.warmup) / 6
+        while time.monotonic() - started < args.seconds - 0.5:
+            time.sleep(max(0.0, min(step, args.seconds - (time.monotonic() - started))))
+            samples.append({pid: rss_kib(pid) for pid in pids if Path(f"/proc/{pid}").exists()})
+        rss_end = samples[-1]
         stop.set()
         for client in clients:
             client.join(timeout=90)
@@ -406,9 +413,16 @@ def main() -> int:
     print(f"soak: {stats.reads} reads, {sum(stats.writes.values())} writes accepted: {dict(stats.writes)}")
     print(f"soak: accepted writes found in the database (with their history row): {found} of {accepted}")
     for pid in rss_start:
+        series = " ".join(f"{sample.get(pid, 0) / 1024:.1f}" for sample in samples)
         print(
             f"soak: worker {pid} RSS {rss_start[pid] / 1024:.1f} MiB after warm-up, "
-            f"{rss_end.get(pid, 0) / 1024:.1f} MiB at the end ({growth[pid]:+.1%})"
+            f"{rss_end.get(pid, 0) / 1024:.1f} MiB at the end ({growth[pid]:+.1%}); samples (MiB): {series}"
+        )
+    for kind, times in sorted(stats.latency.items()):
+        times.sort()
+        print(
+            f"soak: {kind} latency median {times[len(times) // 2] * 1000:.0f} ms, "
+            f"95th percentile {times[int(len(times) * 0.95)] * 1000:.0f} ms"
         )
 
     problems = []
