@@ -203,6 +203,16 @@ def test_import_claimreview_leaves_history(editor):
     assert_history_mirrors_database()
 
 
+def test_the_api_import_leaves_history(reviewer_api, reviewer):
+    before = history_counts()
+    body = (DATA / "claimreview_list.json").read_bytes()
+    response = reviewer_api.generic("POST", f"{API}claimreview/import/", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert grew(before, "Claim", "ExternalReview")
+    assert_history_mirrors_database()
+    assert {row.history_user for row in Claim.history.all()} == {reviewer}
+
+
 def test_import_dataset_leaves_history(tmp_path):
     claim = PublishedClaimFactory(topics=[TopicFactory()])
     EvidenceFactory(claim=claim)
