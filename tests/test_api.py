@@ -744,6 +744,13 @@ def test_throttling_answers_429_in_the_error_shape(settings, anon, story):
     assert int(response["Retry-After"]) > 0
 
 
+def test_a_forged_forwarded_for_header_does_not_reset_the_limit(settings, anon, story):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": None}}
+    cache.clear()
+    codes = [anon.get(f"{API}claims/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(3)]
+    assert codes == [200, 200, 429]
+
+
 def test_authenticated_clients_have_their_own_limit(settings, editor_api, anon, story):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": "1/minute"}}
     cache.clear()
