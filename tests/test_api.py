@@ -477,6 +477,12 @@ def test_etag_and_304(anon, story, endpoint):
     assert anon.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
 
 
+@pytest.mark.parametrize("path", ["claims/", "verdicts/", "claims/no-such-claim/"])
+def test_answers_vary_on_credentials_and_format(anon, story, path):
+    vary = {v.strip().lower() for v in anon.get(API + path)["Vary"].split(",")}
+    assert {"accept", "authorization", "cookie"} <= vary
+
+
 def test_list_etag_is_weak_and_conditional(anon, story):
     first = anon.get(f"{API}claims/")
     assert first["ETag"].startswith('W/"')

@@ -67,7 +67,8 @@ class ApiViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, ["Authorization", "Cookie"])
+        # A shared cache must keep staff answers from anonymous clients, and HTML from JSON.
+        patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
         return response
 
     @property
