@@ -46,11 +46,21 @@ def options():
     parser.add_argument("--workers", type=int, default=env("workers", 2), help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=env("port", 8710), help="port on 127.0.0.1 (8710-8719)")
     parser.add_argument("--writes", type=float, default=env("writes", 0.3), help="share of requests that write")
-    parser.add_argument("--max-rss-growth", type=float, default=env("max_rss_growth", 0.20))
+    parser.add_argument(
+        "--max-rss-growth",
+        type=float,
+        default=env("max_rss_growth", 0.20),
+        help="largest growth of a worker's RSS allowed after warm-up (0.20: 20%%)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("SOAK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/soak"),
         help="PostgreSQL database to (re)create for the run",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("SOAK_REDIS_URL", ""),
+        help="the server's REDIS_URL (cache shared by the workers); default: per-process memory cache",
     )
     args = parser.parse_args()
     if not args.warmup:
@@ -88,6 +98,7 @@ def server_environment(args) -> dict:
         "API_THROTTLE_ANON": "1000000/minute",
         "API_THROTTLE_USER": "1000000/minute",
         "FACTCHECK_SITE_URL": f"http://127.0.0.1:{args.port}",
+        "REDIS_URL": args.redis_url,
     }
 
 
@@ -374,7 +385,8 @@ def find_writes(accepted) -> dict:
 def main() -> int:
     args = options()
     args.run = secrets.token_hex(3)
-    print(f"soak: database {args.database_url}, gunicorn on 127.0.0.1:{args.port} with {args.workers} workers")
+    cache = f"Redis {args.redis_url}" if args.redis_url else "per-process memory cache"
+    print(f"soak: database {args.database_url}, gunicorn on 127.0.0.1:{args.port} with {args.workers} workers, {cache}")
     recreate_database(args.database_url)
     token, slugs = prepare(args)
     server = start_server(args)
