@@ -168,16 +168,25 @@ def _fts_rowids(match: str, limit: int | None = None) -> RawSQL:
     return RawSQL(sql, [match])
 
 
-def search_rank(queryset: QuerySet, q: str):
-    """The rank expression of q for the claims of queryset (higher is more relevant), or None for no query."""
+def _match_and_rank(queryset: QuerySet, q: str):
+    """(the filter that selects the matches, their rank expression), or None when q has nothing to search."""
     parsed = parse_query(q)
     if not parsed:
         return None
     if _is_postgres(queryset):
-        # double precision, so that a rank read back from a cursor compares equal to itself
-        return Cast(SearchRank(F("search_vector"), _pg_query(parsed)), FloatField())
+        query = _pg_query(parsed)
+        # double precision, so that a rank read back from an API cursor compares equal to itself
+        return Q(search_vector=query), Cast(SearchRank(F("search_vector"), query), FloatField())
     match = _fts_match(parsed)
-    return _FtsRank(Value(match), F("pk")) if match else None
+    if not match:
+        return None
+    return Q(pk__in=_fts_rowids(match)), _FtsRank(Value(match), F("pk"))
+
+
+def search_rank(queryset: QuerySet, q: str):
+    """The rank expression of q for the claims of queryset (higher is more relevant), or None for no query."""
+    found = _match_and_rank(queryset, q)
+    return found[1] if found else None
 
 
 def search_claims(queryset: QuerySet, q: str) -> QuerySet:
@@ -191,20 +200,11 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
     q = clean_query(q)
     if not q:
         return queryset
-    parsed = parse_query(q)
-    if not parsed:
+    found = _match_and_rank(queryset, q)
+    if found is None:
         return queryset.none()
-    if _is_postgres(queryset):
-        query = _pg_query(parsed)
-        rank = Cast(SearchRank(F("search_vector"), query), FloatField())
-        matched = queryset.filter(search_vector=query)
-    else:
-        match = _fts_match(parsed)
-        if not match:
-            return queryset.none()
-        rank = _FtsRank(Value(match), F("pk"))
-        matched = queryset.filter(pk__in=_fts_rowids(match))
-    return matched.annotate(search_rank=rank).order_by("-search_rank", "-pk")
+    condition, rank = found
+    return queryset.filter(condition).annotate(search_rank=rank).order_by("-search_rank", "-pk")
 
 
 def involving_speaker(claims: QuerySet, speaker) -> QuerySet:
