@@ -226,6 +226,19 @@ class Workflow(RuleBasedStateMachine):
         kind = VerdictChange.Kind.UPDATE if self.changes else VerdictChange.Kind.INITIAL
         self.set_verdict(actor=actor, verdict=verdict, kind=kind, reason="On the evidence.")
 
+    @rule()
+    def advance(self):
+        """The next step a newsroom would take, so that runs get far along the workflow."""
+        status = self.model["status"]
+        if status == Status.DRAFT:
+            self.submit(actor="editor")
+        elif status == Status.IN_REVIEW and self.model["verdict"] == Verdict.UNVERIFIED:
+            self.rate_as_the_form_would(actor="reviewer", verdict=Verdict.MOSTLY_TRUE)
+        elif status == Status.IN_REVIEW:
+            self.publish(actor="reviewer")
+        else:
+            self.retract(actor="reviewer", reason="Source withdrawn.")
+
     @invariant()
     def the_claim_is_what_the_model_says(self):
         claim = self.claim()
