@@ -904,6 +904,9 @@ def test_docs_load_nothing_from_other_sites(anon, page):
         assert asset.startswith(settings.STATIC_URL) or asset.startswith("/" + settings.STATIC_URL), asset
         assert finders.find(asset.split(settings.STATIC_URL, 1)[1]), f"{asset} is not a static file of the site"
     assert f"{API}schema/" in html
+    if page == "docs/":
+        # Swagger UI would fetch a badge from validator.swagger.io on any host but localhost.
+        assert '"validatorUrl": "none"' in html
 
 
 def test_the_swagger_page_script_is_allowed_by_its_hash_only(anon):
@@ -915,6 +918,18 @@ def test_the_swagger_page_script_is_allowed_by_its_hash_only(anon):
     assert "'unsafe-inline'" not in policy["script-src"]
     redoc = anon.get(f"{API}redoc/")
     assert [s for s in re.findall(rb"<script[^>]*>(.*?)</script>", redoc.content, re.S) if s.strip()] == []
+
+
+@pytest.mark.parametrize("path", ["claims/", "verdicts/", "claimreview/"])
+def test_the_browsable_api_has_no_inline_style_or_script(editor, path):
+    """The CSP allows neither: the browsable API must not need them."""
+    client = APIClient()
+    client.force_login(editor)
+    page = client.get(API + path, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert b"<style" not in page.content
+    scripts = re.findall(rb"<script([^>]*)>(.*?)</script>", page.content, re.S)
+    assert [attrs for attrs, body in scripts if body.strip() and b"application/json" not in attrs] == []
 
 
 def test_the_schema_documents_errors_limits_and_conditions(anon):

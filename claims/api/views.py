@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,6 +33,7 @@ from .etags import check_if_match, etag_for, none_match
 from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .parsers import ApiJSONParser
+from .renderers import ApiBrowsableRenderer
 from .throttling import AnonThrottle, UserThrottle
 
 SLUG_LOOKUP = r"[-a-zA-Z0-9_]+"
@@ -43,7 +44,7 @@ class ApiViewMixin:
     """Shared by every endpoint: JSON in, JSON out, throttles, writes in one transaction, Vary on credentials."""
 
     parser_classes = [ApiJSONParser]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    renderer_classes = [JSONRenderer, ApiBrowsableRenderer]
     throttle_classes = [AnonThrottle, UserThrottle]
     content_negotiation_class = ApiContentNegotiation
 
@@ -59,7 +60,7 @@ class ApiViewMixin:
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if not isinstance(getattr(self.request, "accepted_renderer", None), JSONRenderer | BrowsableAPIRenderer):
+        if not isinstance(getattr(self.request, "accepted_renderer", None), JSONRenderer | ApiBrowsableRenderer):
             # Errors are JSON, whatever format the request asked for (e.g. ?format=csv).
             self.request.accepted_renderer = JSONRenderer()
             self.request.accepted_media_type = JSONRenderer.media_type
