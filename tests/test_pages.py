@@ -376,6 +376,7 @@ def test_retracted_claim_shows_notice_and_reason_and_no_claimreview(client, stor
     assert response.status_code == 200
     html = text_of(response)
     assert "This fact check was retracted" in html and "We checked the wrong product." in html
+    assert "Withdrawn with this fact check." in html  # its verdict no longer stands
     assert json_ld(response) == []
     assert "Draft preview" not in html
 

@@ -170,3 +170,89 @@ def test_home_chart_bars_are_drawn_under_the_content_security_policy(live_server
     track = page.locator(".verdict-chart .bar-track").first.evaluate("t => t.getBoundingClientRect().width")
     assert max(widths) == pytest.approx(track, abs=1) and min(widths) == 0
     assert page.csp_reports == []
+
+
+@pytest.fixture
+def corrected_and_retracted(demo_story):
+    """A correction on one demo claim and a retraction of another, made through the services as the desk does."""
+    from claims.models import Claim, Verdict, VerdictChange
+    from claims.services import claim_retract, claim_set_verdict
+    from tests.factories import ReviewerFactory
+
+    reviewer = ReviewerFactory()
+    claim_set_verdict(
+        claim=Claim.objects.get(slug="sora-early-access-uses-artists-as-unpaid-rd-and-pr"),
+        by=reviewer,
+        verdict=Verdict.MOSTLY_TRUE,
+        kind=VerdictChange.Kind.CORRECTION,
+        reason="We misread OpenAI's statement: it does not deny that testing was unpaid.",
+    )
+    claim_retract(
+        claim=Claim.objects.get(slug="leaked-sora-access-was-authentic"),
+        by=reviewer,
+        reason="We relied on a screenshot we could not verify.",
+    )
+
+
+def test_history_set_aside_evidence_correction_and_retraction_read_well(
+    live_server, corrected_and_retracted, page, screenshot
+):
+    from playwright.sync_api import expect
+
+    # A verdict updated on new evidence, with evidence set aside: folded, opened by the reader.
+    page.goto(live_server.url + "/claims/sora-will-be-available-by-the-end-of-2024/")
+    expect(page.locator(".timeline-item")).to_have_count(2)
+    expect(page.locator(".timeline-item").nth(1)).to_contain_text("Update on new evidence")
+    reason = page.get_by_text("Outdated: OpenAI released Sora to the public on 9 December 2024.")
+    expect(reason).to_be_hidden()
+    page.get_by_text(re.compile(r"Evidence we set aside \(1\)")).click()
+    expect(reason).to_be_visible()
+    check(page)
+    screenshot("11-claim-updated")
+
+    # A correction: in the claim's history and on the corrections page.
+    page.goto(live_server.url + "/corrections/")
+    correction = page.locator(".correction").first
+    expect(correction).to_contain_text("Corrected from Mixed to Mostly true.")
+    correction.get_by_role("link").click()
+    expect(page.locator(".timeline-correction")).to_contain_text("Correction of an error")
+    expect(page.locator(".timeline-correction")).to_be_in_viewport()  # the link lands on the history entry
+    check(page)
+    screenshot("12-claim-corrected")
+
+    # A retraction: the page stays, with its notice, and no ClaimReview.
+    page.goto(live_server.url + "/claims/leaked-sora-access-was-authentic/")
+    notice = page.get_by_role("region", name=re.compile("This fact check was retracted"))
+    expect(notice).to_contain_text("We relied on a screenshot we could not verify.")
+    expect(page.locator(".claim-verdict")).to_contain_text("Withdrawn with this fact check.")
+    expect(page.locator('script[type="application/ld+json"]')).to_have_count(0)
+    check(page)
+    screenshot("13-claim-retracted")
+
+
+@pytest.fixture
+def editor_session(demo_story):
+    """The session cookie of a signed-in editor (staff who may preview drafts)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.factories import EditorFactory
+
+    client = Client()
+    client.force_login(EditorFactory())
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+def test_staff_preview_a_draft_under_a_banner(live_server, editor_session, page, screenshot):
+    from playwright.sync_api import expect
+
+    page.context.add_cookies([{**editor_session, "url": live_server.url}])
+    page.goto(live_server.url + "/claims/every-sora-output-must-be-approved-by-openai/")
+    expect(page.get_by_role("status")).to_contain_text("Draft preview.")
+    expect(page.locator('script[type="application/ld+json"]')).to_have_count(0)
+    check(page)
+    screenshot("14-draft-preview")
+
+    # Without the session, a reader gets the 404 page.
+    page.context.clear_cookies()
+    assert page.goto(live_server.url + "/claims/every-sora-output-must-be-approved-by-openai/").status == 404
