@@ -126,6 +126,7 @@ def test_no_payload_runs_in_chromium(live_server, chromium):
     # With the policy: nothing is blocked, because nothing tries to run; the API docs render under it.
     page = new_page(chromium, bypass_csp=False)
     strict = urls[:40] + [reverse("claims:claim_list") + "?q=" + quote(p) for p in PAYLOADS[20:40]]
+    strict += ["/api/v1/claims/?page_size=100&format=api", api[3]]  # the browsable API, under the policy too
     for url in strict:
         if found := visit(page, base + url) + page.csp_reports:
             problems[f"{url} (CSP)"] = found
