@@ -39,7 +39,11 @@ from tests.factories import (
     VerdictChangeFactory,
 )
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [
+    pytest.mark.fuzz,
+    # Also when another -m (e.g. "not browser") replaces pyproject's "not fuzz": only -m fuzz runs it.
+    pytest.mark.skipif("'fuzz' not in config.option.markexpr", reason="the long fuzz run: make fuzz (-m fuzz)"),
+]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 MIN_REQUESTS = int(os.environ.get("FUZZ_MIN_REQUESTS", "0"))
