@@ -206,12 +206,12 @@ def parse_wrk(output: str) -> dict:
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    total = re.search(r"(\d+) requests in", output)
+    total = int(found.group(1)) if (found := re.search(r"(\d+) requests in", output)) else 0
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
-        "p50": latency.get("50"),
-        "p99": latency.get("99"),
-        "requests": int(total.group(1)) if total else 0,
+        "p50": latency.get("50") if total else None,
+        "p99": latency.get("99") if total else None,
+        "requests": total,
         "errors": (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0),
     }
 
@@ -230,6 +230,15 @@ def _wait_until_up(url: str, process, seconds: float = 60) -> None:
     raise BenchError(f"gunicorn did not answer {url} within {seconds:.0f} s.")
 
 
+def _stop(server) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
 def run_load(
     paths: dict[str, str], *, seconds: int, connections: int, port: int, workers: int, cache: bool = True
 ) -> list[dict]:
@@ -244,25 +253,22 @@ def run_load(
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings_bench", "BENCH_CACHE": "on" if cache else "off"}
     bind = f"127.0.0.1:{port}"
     command = [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application", "--bind", bind]
-    command += ["--workers", str(workers), "--log-level", "warning", "--chdir", str(settings.BASE_DIR)]
-    server = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+    command += ["--workers", str(workers), "--log-level", "warning", "--graceful-timeout", "2"]
+    command += ["--chdir", str(settings.BASE_DIR)]
+    threads = str(min(2, connections))
     results = []
-    try:
-        _wait_until_up(f"http://{bind}/bench/trivial/", server)
-        for name, path in paths.items():
+    for name, path in paths.items():
+        # A server of its own for each page: requests still queued from a slow page must not delay the next.
+        server = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+        try:
+            _wait_until_up(f"http://{bind}/bench/trivial/", server)
             url = f"http://{bind}{path}"
             subprocess.run([wrk, "-t2", "-c8", "-d1s", url], capture_output=True, check=False)  # noqa: S603 warm-up
-            threads = str(min(2, connections))
             run = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", url]
             out = subprocess.run(run, capture_output=True, text=True, check=False)  # noqa: S603
             if out.returncode != 0:
                 raise BenchError(f"wrk failed on {url}: {out.stderr.strip()}")
             results.append({"name": name, "path": path, **parse_wrk(out.stdout)})
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        finally:
+            _stop(server)
     return results
