@@ -10,7 +10,10 @@ from collections import Counter
 from importlib import import_module
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection, connections
 from django.test import Client
@@ -40,7 +43,11 @@ CONFLICT = "Someone else saved this claim"
 
 @pytest.fixture(autouse=True)
 def _groups(transactional_db):
-    """The data migration's groups: an earlier transactional test's flush removed them."""
+    """The data migration's groups: an earlier transactional test's flush removed them (and may have left
+    content types and permissions to be made again)."""
+    ContentType.objects.clear_cache()
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
     for name, codenames in import_module("claims.migrations.0002_editor_and_reviewer_groups").GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
