@@ -7,7 +7,8 @@ and ``related_claims``. The same calls work on both databases:
 
 - PostgreSQL: ``Claim.search_vector`` (a tsvector of the text (weight A), the summary (B) and the text of the
   evidence statements (C), English configuration) behind a GIN index, ranked with ``ts_rank``; similarity is
-  pg_trgm's trigram similarity behind a GIN trigram index on the claim text.
+  pg_trgm's trigram similarity, computed on a bounded set of candidates taken from that full-text index (claims
+  whose text has the probe's rarest words; see ``_PG_CANDIDATE_TIERS``), so that it costs the same at any size.
 - SQLite: an FTS5 table ``claims_claim_fts`` (same three columns, Porter stemmer), ranked with ``bm25``;
   similarity is pg_trgm's measure computed in Python over a bounded set of FTS5 candidates (an OR query over
   the significant words of the text).
@@ -24,9 +25,8 @@ The query language (both databases): words must all appear (in any form the stem
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
@@ -247,12 +247,62 @@ def _significant_words(text: str) -> list[str]:
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
 
+# PostgreSQL: the lexemes of the probe (%s), rarest first, each a tsquery term on the claim text (weight A).
+# Rarity comes from the planner's statistics of the search vector (ANALYZE keeps its most common lexemes and
+# their frequencies); a lexeme missing from them is rarer than any listed, and then the longer word comes first.
+_PG_RARE_TERMS = rf"""
+    SELECT '''' || replace(replace(lex, '\', '\\'), '''', '''''') || ''':A' AS term,
+        row_number() OVER (ORDER BY coalesce(st.freq, 0), length(lex) DESC, lex) AS n
+    FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', %s))) AS lex
+    LEFT JOIN (
+        SELECT unnest(most_common_elems::text::text[]) AS elem, unnest(most_common_elem_freqs) AS freq
+        FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'claims_claim' AND attname = 'search_vector'
+    ) AS st ON st.elem = lex
+"""
+
+
+def _pg_rare_match(*groups: tuple[int, int]) -> str:
+    """A condition: the claim text has one of the probe's rarest words numbered a to b, for each (a, b)."""
+    terms = " || ' & ' || ".join(
+        f"'(' || string_agg(term, ' | ') FILTER (WHERE n BETWEEN {a} AND {b}) || ')'" for a, b in groups
+    )
+    return f"claims_claim.search_vector @@ (WITH r AS ({_PG_RARE_TERMS}) SELECT ({terms})::tsquery FROM r)"
+
+
+# Tiers of candidates, each bounded on its own: the rarest word with one of the next three, the rarest word,
+# the second with the third or fourth, the second or the third. A claim at least SIMILARITY_THRESHOLD alike
+# shares most of the probe's words, so it is in an early tier unless the probe has only common words.
+_PG_CANDIDATE_TIERS = (
+    _pg_rare_match((1, 1), (2, 4)),
+    _pg_rare_match((1, 1)),
+    _pg_rare_match((2, 2), (3, 4)),
+    _pg_rare_match((2, 3)),
+)
+# How many claims each kind of candidate may bring: the similarity is computed on these only.
+PG_CANDIDATES = 100
+
+
+def _pg_similar_candidates(queryset: QuerySet, text: str) -> RawSQL:
+    """The ids of a bounded set of claims of queryset that share the probe's rarest words (full-text index)."""
+    parts = [
+        _ids_sql(queryset.filter(RawSQL(condition, [text], output_field=BooleanField())).order_by()[:PG_CANDIDATES])
+        for condition in _PG_CANDIDATE_TIERS
+    ]
+    sql = " UNION ".join(f"SELECT * FROM ({part_sql}) AS part{i}" for i, (part_sql, _) in enumerate(parts))
+    return RawSQL(sql, tuple(p for _, part_params in parts for p in part_params))
+
+
 def _similar_candidates(queryset: QuerySet, text: str, limit: int) -> QuerySet:
-    """A bounded queryset of claims that may be similar to text (ordered best first on PostgreSQL)."""
+    """A bounded queryset of claims that may be similar to text (on PostgreSQL: the most similar, best first).
+
+    On PostgreSQL the candidates come from the full-text index (claims that share the probe's rarest words, at
+    most 4 * PG_CANDIDATES), so the cost does not grow with the table; pg_trgm's ``%`` over the trigram index
+    did: it rechecks every claim that shares enough (common) trigrams with the probe."""
     if _is_postgres(queryset):
         return (
-            queryset.filter(TrigramSimilar(F("text"), text))
+            queryset.filter(pk__in=_pg_similar_candidates(queryset, text))
             .annotate(similarity=TrigramSimilarity("text", text))
+            .filter(similarity__gte=SIMILARITY_THRESHOLD)
             .order_by("-similarity", "-pk")[:limit]
         )
     words = _significant_words(text)

@@ -44,6 +44,18 @@ def test_similar_claims_exclude_limit_and_queryset():
     assert [c.pk for c in similar_claims(LEAK, threshold=0.99)] == [draft.pk]
 
 
+def test_similar_claims_found_among_many_that_share_common_words():
+    from django.db import connection
+
+    ClaimFactory.create_batch(120, text="The minister said the economy grew last year.")
+    target = ClaimFactory(text="The minister said the zeppelin economy grew last year.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE claims_claim")  # the rarity of words comes from the planner's statistics
+    found = similar_claims("Minister said the zeppelin economy grew", limit=3)
+    assert found[0].pk == target.pk and len(found) == 3
+
+
 @pytest.mark.parametrize("text", ["", "   ", "the of a", "!!!", "\x00", "x" * 5000])
 def test_similar_claims_odd_input(text):
     ClaimFactory(text=LEAK)
