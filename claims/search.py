@@ -34,6 +34,8 @@ from .models import Claim, Evidence
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 16
+# How many matches of a query are ranked at most: its newest (see search_claims).
+SEARCH_MAX_MATCHES = 1000
 SEARCH_CONFIG = "english"
 # pg_trgm's default similarity_threshold: the `%` operator (which uses the index) filters at this value.
 SIMILARITY_THRESHOLD = 0.3
@@ -194,6 +196,8 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
 
     Returns queryset filtered and annotated with ``search_rank`` (a float, higher is more relevant) and
     ordered by it (ties: newest id first); a caller that wants another order simply calls ``order_by``.
+    A broad query (a word in most claims) matches only its newest ``SEARCH_MAX_MATCHES`` claims (by id), so
+    that ranking, ordering and counting never read every claim of a large table.
     An empty q returns queryset unchanged; a q with nothing searchable in it (only punctuation or stop
     words) matches nothing. Visibility is the caller's: pass ``Claim.objects.visible_to(user)``.
     """
@@ -204,7 +208,8 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
     if found is None:
         return queryset.none()
     condition, rank = found
-    return queryset.filter(condition).annotate(search_rank=rank).order_by("-search_rank", "-pk")
+    matches = queryset.filter(condition).order_by("-pk").values("pk")[:SEARCH_MAX_MATCHES]
+    return queryset.filter(pk__in=matches).annotate(search_rank=rank).order_by("-search_rank", "-pk")
 
 
 def involving_speaker(claims: QuerySet, speaker) -> QuerySet:

@@ -147,6 +147,21 @@ def test_text_ranks_above_summary_above_statements():
     assert results[0].search_rank > results[1].search_rank > results[2].search_rank > 0
 
 
+def test_a_broad_query_ranks_only_its_newest_matches(monkeypatch):
+    from claims import search
+
+    claims = [ClaimFactory(text=f"Zeppelin claim {i}.") for i in range(5)]
+    best_but_oldest = claims[0]
+    best_but_oldest.text = "Zeppelin zeppelin zeppelin."
+    best_but_oldest.save()
+    assert found("zeppelin")[0] == best_but_oldest.text
+    monkeypatch.setattr(search, "SEARCH_MAX_MATCHES", 3)
+    results = list(search_claims(Claim.objects.all(), "zeppelin"))
+    assert {c.pk for c in results} == {c.pk for c in claims[2:]}
+    assert search_claims(Claim.objects.all(), "zeppelin").count() == 3
+    assert found("zeppelin -claim") == [best_but_oldest.text]  # a narrower query finds it again
+
+
 def test_public_search_is_ranked_unless_another_order_is_asked_for(client):
     older_in_text = PublishedClaimFactory(text="Zeppelin sightings were real.")
     newer_in_summary = PublishedClaimFactory(text="Something else.", summary="A zeppelin was seen.")
