@@ -161,7 +161,7 @@ class Speaker(TimeStamped):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["kind"], name="speaker_kind")]
 
     def __str__(self):
         return self.name
@@ -255,6 +255,7 @@ class Statement(TimeStamped):
 
     class Meta:
         ordering = ["-stated_on", "id"]
+        indexes = [models.Index(fields=["is_quote"], name="statement_is_quote")]  # an admin filter
 
     def __str__(self):
         who = self.speaker.name if self.speaker_id else "Unattributed"
@@ -322,6 +323,12 @@ class Claim(TimeStamped):
             models.Index(fields=["status", "-published_at"], name="claim_status_published"),
             models.Index(fields=["status", "-updated_at"], name="claim_status_updated"),
             models.Index(fields=["status", "verdict"], name="claim_status_verdict"),
+            # The public claim list's order (newest first) among the public claims only.
+            models.Index(
+                fields=["-published_at", "-id"], condition=Q(status__in=PUBLIC_STATUSES), name="claim_public_newest"
+            ),
+            # The admin claim list's order.
+            models.Index(fields=["-updated_at", "-id"], name="claim_updated_id"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -384,6 +391,11 @@ class Evidence(TimeStamped):
     class Meta:
         ordering = ["claim", "rank", "id"]
         verbose_name_plural = "evidence"
+        # filters of the admin and the API
+        indexes = [
+            models.Index(fields=["stance"], name="evidence_stance"),
+            models.Index(fields=["rank"], name="evidence_rank"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "statement"],
