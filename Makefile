@@ -4,10 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's links (logins, canonical URLs, feeds) point at the port it runs on.
+RUN_ENV := DJANGO_DEBUG=1 FACTCHECK_SITE_URL=$${FACTCHECK_SITE_URL:-http://$(HOST):$(PORT)}
 # Only for the test suite; production must set its own DJANGO_SECRET_KEY.
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-key-for-the-test-suite-only} DJANGO_MANIFEST_STATIC=0
 
-.PHONY: run test install install-dev migrate seed lint format clean
+.PHONY: run serve production-env test fuzz soak bench install install-dev migrate seed lint format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "factcheck needs Python 3.11 or newer"'
@@ -26,20 +28,51 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  factcheck is starting at http://$(HOST):$(PORT)/"
 	@echo "  Editors' admin:        http://$(HOST):$(PORT)/admin/  (logins above)"
 	@echo "  API:                   http://$(HOST):$(PORT)/api/v1/"
 	@echo "  Stop with Ctrl-C."
 	@echo
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production mode (README "Running in production"): debug off, HTTPS only, hashed static files, gunicorn.
+WORKERS ?= 3
+BIND ?= $(HOST):$(PORT)
+production-env:
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: set DJANGO_SECRET_KEY to a long random string first, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'" >&2; exit 1; }
+	@test -n "$$DJANGO_ALLOWED_HOSTS" || { echo "make serve: set DJANGO_ALLOWED_HOSTS to the site's host names (comma-separated) first" >&2; exit 1; }
+	@case "$$DJANGO_DEBUG" in 1|[Tt]rue|TRUE|[Yy]es|YES|[Oo]n|ON) echo "make serve: unset DJANGO_DEBUG; production never runs in debug mode" >&2; exit 1;; esac
+
+serve: production-env install
+	DJANGO_MANIFEST_STATIC=1 $(BIN)/python manage.py check --deploy
+	DJANGO_MANIFEST_STATIC=1 $(BIN)/python manage.py migrate --noinput
+	DJANGO_MANIFEST_STATIC=1 $(BIN)/python manage.py collectstatic --noinput
+	DJANGO_MANIFEST_STATIC=1 $(BIN)/gunicorn factcheck.wsgi --bind $(BIND) --workers $(WORKERS) --access-logfile -
+
+# The benchmark (docs/PERFORMANCE.md), in a database of its own (it refuses one holding anything else):
+# make bench CLAIMS=100000 BENCH_ARGS="--fresh"
+CLAIMS ?= 10000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+bench: install
+	@command -v wrk >/dev/null || echo "make bench: wrk is not installed, so the load test will be skipped (Debian: apt-get install -y wrk)" >&2
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SETTINGS_MODULE=factcheck.settings_bench $(BIN)/python manage.py bench --claims $(CLAIMS) $(BENCH_ARGS)
 
 test: install-dev
 	$(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The long checks CI runs (README "Fuzzing, races and soak"); point DATABASE_URL at PostgreSQL.
+FUZZ_EXAMPLES ?= 10
+fuzz: install-dev
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-1000} $(BIN)/pytest -m fuzz -s tests/test_fuzz.py
+
+SOAK_SECONDS ?= 180
+soak: install-dev
+	$(BIN)/python scripts/soak.py --seconds $(SOAK_SECONDS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -5,3 +5,8 @@ class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Fact checks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect(self)

@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from .models import Claim, Evidence, Source, Speaker, Statement, Status, Topic, Verdict, can_see_unpublished
+from .search import search_claims
 
 SEARCH_MAX_LENGTH = 200
 
@@ -33,18 +34,6 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
-
-
-def search_claims(queryset: QuerySet, query: str) -> QuerySet:
-    """Claims whose text, summary or evidence statements contain the words of query.
-
-    The one place the API searches claims: swap in full-text search here.
-    """
-    words = query.split()
-    for word in words:
-        in_statements = Evidence.objects.filter(claim=OuterRef("pk"), statement__text__icontains=word)
-        queryset = queryset.filter(Q(text__icontains=word) | Q(summary__icontains=word) | Exists(in_statements))
-    return queryset
 
 
 def _contains_all(queryset: QuerySet, query: str, fields: list[str]) -> QuerySet:
@@ -173,6 +162,8 @@ class ApiOrderingFilter(OrderingFilter):
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param)
         if raw is None or raw == "":
+            if "search_rank" in getattr(getattr(queryset, "query", None), "annotations", {}):
+                return ("-search_rank", "-id")  # a search: most relevant first
             return tuple(view.ordering)
         allowed = list(getattr(view, "ordering_fields", []))
         name = raw.strip()

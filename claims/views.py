@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from .cache import cache_public_page
 from .claimreview import claim_review, to_script_json
 from .models import (
     VERDICT_SCALE,
@@ -27,7 +28,7 @@ from .models import (
     VerdictChange,
     can_see_unpublished,
 )
-from .search import MAX_QUERY_LENGTH, clean_query, involving_speaker, search_claims
+from .search import MAX_QUERY_LENGTH, clean_query, involving_speaker, related_claims, search_claims
 from .templatetags.claims_tags import markdown_excerpt
 
 PAGE_SIZE = 20
@@ -47,7 +48,8 @@ def reader_page(view):
     """GET/HEAD only; conditional GET (content ETag, 304) for pages that may be cached.
 
     Staff who can see unpublished work get `private, no-store` and no ETag, so no cache ever keeps a
-    page with drafts on it; other signed-in users get `private`; anonymous readers a short public max-age.
+    page with drafts on it; other signed-in users get `private`; anonymous readers a short public max-age,
+    and the page from the shared cache until content changes (claims/cache.py).
     """
 
     @require_safe
@@ -70,7 +72,7 @@ def reader_page(view):
             set_response_etag(response)
         return get_conditional_response(request, etag=response["ETag"], response=response)
 
-    return wrapped
+    return cache_public_page(wrapped)
 
 
 def _page(request, queryset, per_page=PAGE_SIZE):
@@ -161,10 +163,13 @@ def claim_list(request):
         else:
             notes.append("There is no such speaker, so that filter was ignored.")
 
-    order = request.GET.get("order", "newest")
-    if order not in ORDERINGS:
-        order = "newest"
-    page = _page(request, _card_claims(claims.order_by(*ORDERINGS[order])))
+    order = request.GET.get("order", "relevance" if q else "newest")
+    if order == "relevance" and q:
+        ordered = claims  # search_claims ranks its matches, most relevant first
+    else:
+        order = order if order in ORDERINGS else "newest"
+        ordered = claims.order_by(*ORDERINGS[order])
+    page = _page(request, _card_claims(ordered))
     return render(
         request,
         "claims/claim_list.html",
@@ -213,13 +218,7 @@ def claim_detail(request, slug):
         ),
         slug=slug,
     )
-    related = Claim.objects.none()
-    topic_ids = [t.pk for t in claim.topics.all()]
-    if topic_ids or claim.claimant_id:
-        same = Q(topics__in=topic_ids) if topic_ids else Q()
-        if claim.claimant_id:
-            same |= Q(claimant_id=claim.claimant_id)
-        related = _card_claims(Claim.objects.public().filter(same).exclude(pk=claim.pk).distinct())[:RELATED_LIMIT]
+    related = related_claims(claim, queryset=_card_claims(Claim.objects.public()), limit=RELATED_LIMIT)
 
     review = claim_review(claim)
     preview = not claim.is_public

@@ -2,10 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from claims.health import healthz
+
 admin.site.site_header = f"{settings.SITE_NAME} editors"
 admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("api/v1/", include("claims.api.exchange")),  # ClaimReview feed and import
     path("api/v1/", include("claims.api.urls")),

@@ -1,6 +1,57 @@
 import pytest
+from django.core.cache import cache
 
 from tests.factories import EditorFactory, ReviewerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Pages and API reads are cached (claims/cache.py): each test starts with an empty cache."""
+    cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rollback_after_other_flushes():
+    """A serialized_rollback test restores the database as migrate left it. An earlier transactional test's
+    flush re-created content types and permissions under new ids, which the restore would collide with:
+    empty the tables first, so that the restore works whatever ran before."""
+    from django.core.management import call_command
+    from django.db.backends.base.creation import BaseDatabaseCreation
+
+    restore = BaseDatabaseCreation.deserialize_db_from_string
+
+    def flush_then_restore(self, data):
+        call_command("flush", database=self.connection.alias, interactive=False, inhibit_post_migrate=True, verbosity=0)
+        restore(self, data)
+
+    BaseDatabaseCreation.deserialize_db_from_string = flush_then_restore
+    yield
+    BaseDatabaseCreation.deserialize_db_from_string = restore
+
+
+@pytest.fixture(autouse=True)
+def _migration_groups_in_transactional_tests(request):
+    """A transactional test ends with a flush that empties every table. The flush makes content types and
+    permissions again, but not the data migration's groups, and after a serialized_rollback test nothing at
+    all: later transactional tests get them all back here."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connection
+
+    request.getfixturevalue("transactional_db")
+    if not Permission.objects.exists():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+    for name, codenames in import_module("claims.migrations.0002_editor_and_reviewer_groups").GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import services
+from claims.cache import CachedReadsMixin
 from claims.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
 from claims.exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
 from claims.filters import (
@@ -77,7 +78,7 @@ class ApiViewMixin:
         return self.request.user if self.request.user.is_authenticated else None
 
 
-class ApiModelViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class ApiModelViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ModelViewSet):
     """List, retrieve, create, update, delete with ETags, conditional requests and history users."""
 
     pagination_class = ApiCursorPagination
@@ -139,6 +140,15 @@ class ApiModelViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         instance._history_user = self.acting_user
         instance.delete()
+
+    def get_object(self):
+        instance = super().get_object()
+        if self.request.method in permissions.SAFE_METHODS:
+            return instance
+        # Writers to one object queue on its row (the write's transaction holds the lock), then
+        # read it again: If-Match and the claim version are compared with what this write replaces.
+        list(type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk"))
+        return super().get_object()
 
     def refetch(self, instance):
         """The saved object as a read would show it (with its prefetches)."""
