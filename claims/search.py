@@ -252,11 +252,18 @@ def _significant_words(text: str) -> list[str]:
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
 
-# PostgreSQL: the lexemes of the probe (%s), rarest first, each a tsquery term on the claim text (weight A).
+# PostgreSQL: the claim text alone as a tsvector, behind a GIN index of its own (migration 0006), for the
+# similar-claim candidates: a match needs no recheck of the row, unlike a weight-A query on search_vector.
+PG_TEXT_VECTOR = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, claims_claim.text)"
+PG_TEXT_INDEX_SQL = (
+    f"CREATE INDEX IF NOT EXISTS claims_claim_text_fts ON claims_claim USING gin (to_tsvector('{SEARCH_CONFIG}', text))"
+)
+PG_TEXT_INDEX_DROP_SQL = "DROP INDEX IF EXISTS claims_claim_text_fts"
+# PostgreSQL: the lexemes of the probe (%s), rarest first, each a quoted tsquery term.
 # Rarity comes from the planner's statistics of the search vector (ANALYZE keeps its most common lexemes and
 # their frequencies); a lexeme missing from them is rarer than any listed, and then the longer word comes first.
 _PG_RARE_TERMS = rf"""
-    SELECT '''' || replace(replace(lex, '\', '\\'), '''', '''''') || ''':A' AS term,
+    SELECT '''' || replace(replace(lex, '\', '\\'), '''', '''''') || '''' AS term,
         row_number() OVER (ORDER BY coalesce(st.freq, 0), length(lex) DESC, lex) AS n
     FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', %s))) AS lex
     LEFT JOIN (
@@ -271,7 +278,7 @@ def _pg_rare_match(*groups: tuple[int, int]) -> str:
     terms = " || ' & ' || ".join(
         f"'(' || string_agg(term, ' | ') FILTER (WHERE n BETWEEN {a} AND {b}) || ')'" for a, b in groups
     )
-    return f"claims_claim.search_vector @@ (WITH r AS ({_PG_RARE_TERMS}) SELECT ({terms})::tsquery FROM r)"
+    return f"{PG_TEXT_VECTOR} @@ (WITH r AS ({_PG_RARE_TERMS}) SELECT ({terms})::tsquery FROM r)"
 
 
 # Tiers of candidates, each bounded on its own: the rarest word with one of the next three, the rarest word,

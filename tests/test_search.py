@@ -239,14 +239,14 @@ def test_search_uses_the_gin_index():
 
 
 @postgres_only
-def test_similarity_takes_bounded_candidates_from_the_search_index():
+def test_similarity_takes_bounded_candidates_from_the_text_index():
     from claims.search import _similar_candidates
 
     Claim.objects.bulk_create([Claim(text=f"Claim {i} about topic {i % 17}.", slug=f"c-{i}") for i in range(500)])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE claims_claim")
     plan = _plan(_similar_candidates(Claim.objects.all(), "The leaked Sora access was authentic", 5))
-    # Candidates: four bitmap scans of the full-text index (tiers), each under a LIMIT; no scan of the whole table.
-    assert len(re.findall(r"Bitmap Index Scan on claims_claim_search_gin", plan)) == 4, plan
+    # Candidates: four bitmap scans of the claim text's full-text index (tiers), each under a LIMIT; no whole table.
+    assert len(re.findall(r"Bitmap Index Scan on claims_claim_text_fts", plan)) == 4, plan
     assert len(re.findall(r"->  Limit ", plan)) == 4, plan
     assert "Seq Scan on claims_claim" not in plan and "claims_claim_text_trgm" not in plan, plan
