@@ -8,11 +8,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models, router, transaction
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -61,6 +63,28 @@ def _who(change: VerdictChange) -> str:
 def _is_changelist(request, model) -> bool:
     match = request.resolver_match
     return bool(match and match.url_name == f"{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+class EstimatedCountPaginator(Paginator):
+    """The changelist's paginator: on PostgreSQL an unfiltered list of a large table is counted from the
+    planner's statistics (pg_class.reltuples) instead of by a COUNT of every row on every page view."""
+
+    ESTIMATE_FROM = 50_000  # rows; smaller tables are counted exactly
+
+    @cached_property
+    def count(self):
+        from django.db import connections
+
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                table = queryset.model._meta.db_table
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+                row = cursor.fetchone()
+            if row and row[0] >= self.ESTIMATE_FROM:
+                return row[0]
+        return super().count
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
@@ -250,6 +274,8 @@ class ClaimAdmin(HistoryAdmin):
     ]
     inlines = [EvidenceInline, VerdictChangeInline]
     show_full_result_count = False
+    ordering = ["-updated_at", "-id"]  # recently worked on first; served by the claim_updated_id index
+    paginator = EstimatedCountPaginator
     actions = ["submit_claims", "send_back_claims", "publish_claims", "retract_claims", "download_csv"]
 
     @admin.display(description="claim", ordering="text")
