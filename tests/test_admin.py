@@ -337,7 +337,7 @@ def make_rows(model, n):
 def test_lists_run_a_fixed_number_of_queries(reviewer_client, django_assert_max_num_queries, model, rows):
     make_rows(model, rows)
     url = admin_url(model, "changelist")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # the claim list may ask PostgreSQL for its size estimate
         response = reviewer_client.get(url)
     assert response.status_code == 200
     assert response.context["cl"].result_count == rows
