@@ -224,7 +224,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
     # The browsable API without its inline <style>, which the CSP refuses (claims/api/renderers.py).
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "claims.api.renderers.ApiJSONRenderer",
         "claims.api.renderers.ApiBrowsableRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": [

@@ -3,14 +3,20 @@
 import hashlib
 import json
 
+import orjson
 from rest_framework.utils.encoders import JSONEncoder
 
 from .exceptions import PreconditionFailed
+from .renderers import dumps
 
 
 def etag_for(data, *, weak: bool = False) -> str:
     """A tag that changes whenever the representation does."""
-    digest = hashlib.sha256(json.dumps(data, cls=JSONEncoder, sort_keys=True).encode()).hexdigest()[:32]
+    try:
+        body = dumps(data, sort_keys=True)
+    except orjson.JSONEncodeError:
+        body = json.dumps(data, cls=JSONEncoder, sort_keys=True).encode()
+    digest = hashlib.sha256(body).hexdigest()[:32]
     return f'W/"{digest}"' if weak else f'"{digest}"'
 
 

@@ -10,7 +10,6 @@ from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,7 +33,7 @@ from .etags import check_if_match, etag_for, none_match
 from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .parsers import ApiJSONParser
-from .renderers import ApiBrowsableRenderer
+from .renderers import ApiBrowsableRenderer, ApiJSONRenderer
 from .throttling import AnonThrottle, UserThrottle
 
 SLUG_LOOKUP = r"[-a-zA-Z0-9_]+"
@@ -45,7 +44,7 @@ class ApiViewMixin:
     """Shared by every endpoint: JSON in, JSON out, throttles, writes in one transaction, Vary on credentials."""
 
     parser_classes = [ApiJSONParser]
-    renderer_classes = [JSONRenderer, ApiBrowsableRenderer]
+    renderer_classes = [ApiJSONRenderer, ApiBrowsableRenderer]
     throttle_classes = [AnonThrottle, UserThrottle]
     content_negotiation_class = ApiContentNegotiation
 
@@ -61,10 +60,10 @@ class ApiViewMixin:
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if not isinstance(getattr(self.request, "accepted_renderer", None), JSONRenderer | ApiBrowsableRenderer):
+        if not isinstance(getattr(self.request, "accepted_renderer", None), ApiJSONRenderer | ApiBrowsableRenderer):
             # Errors are JSON, whatever format the request asked for (e.g. ?format=csv).
-            self.request.accepted_renderer = JSONRenderer()
-            self.request.accepted_media_type = JSONRenderer.media_type
+            self.request.accepted_renderer = ApiJSONRenderer()
+            self.request.accepted_media_type = ApiJSONRenderer.media_type
         return response
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -270,14 +269,12 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         return super().get_permissions()
 
     def get_queryset(self):
-        queryset = (
-            Claim.objects.visible_to(self.request.user)
-            .select_related("claimant", "first_appearance")
-            .prefetch_related("topics")
-            .annotate(published_sort=Coalesce("published_at", "created_at"))
+        queryset = Claim.objects.visible_to(self.request.user).annotate(
+            published_sort=Coalesce("published_at", "created_at")
         )
         if self.action == "list":
-            return queryset
+            return queryset  # related objects by id: no joins; s.ClaimListSerializer reads the topic ids
+        queryset = queryset.select_related("claimant", "first_appearance").prefetch_related("topics")
         if self.action == "claimreview":
             return queryset.select_related(*CLAIMREVIEW_SELECT).prefetch_related(*CLAIMREVIEW_PREFETCH)
         evidence = Evidence.objects.select_related("statement__source", "statement__speaker")
