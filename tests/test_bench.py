@@ -38,6 +38,7 @@ def test_builds_the_data_set_and_prints_the_table():
         "API claim list, 100 per page",
         "floor: .values() + orjson",
         "API list, last page (deep cursor)",
+        "by cursor)",  # the public list's last page, reached by its Older links
         "search: rare word",
         "public claim list",
         "claim page",
@@ -107,6 +108,12 @@ def test_refuses_bad_sizes():
     with pytest.raises(CommandError, match="--claims must be from 1"):
         bench("--claims", "0")
     assert not Claim.objects.exists()
+
+
+def test_the_search_phase_alone_needs_a_file_for_its_figures():
+    with pytest.raises(CommandError, match="--phase search writes its figures to a file: give --json FILE"):
+        bench("--claims", "20", "--phase", "search")
+    assert not Claim.objects.exists()  # refused before building anything
 
 
 def test_the_baselines_are_not_in_the_site_urls():

@@ -12,7 +12,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import admin
@@ -25,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.pagination import Cursor
 
+from claims import keyset, views
 from claims.api.pagination import ApiCursorPagination
 from claims.bench import data, measure
 from claims.bench.measure import BenchError, Report, Row, Timing
@@ -90,6 +91,8 @@ class Command(BaseCommand):
             raise CommandError(f"--claims must be from 1 to {limit:,} on {connection.vendor}.")
         if options["repeat"] < 1 or options["load_seconds"] < 1 or options["connections"] < 1:
             raise CommandError("--repeat, --load-seconds and --connections must be at least 1.")
+        if options["phase"] == "search" and not options["json"]:
+            raise CommandError("--phase search writes its figures to a file: give --json FILE.")
         built = self.prepare(claims, fresh=options["fresh"], reuse=options["reuse"])
         with override_settings(**{**BENCH_OVERRIDES, "CACHES": NO_CACHE}):
             if options["phase"] == "search":
@@ -181,10 +184,17 @@ class Command(BaseCommand):
             deep_timing, first = pages.time(deep, api_list)
             rows.append(Row("2", "API list, last page (deep cursor)", deep_timing, "API list, first page", first, 1.5))
         public_list = reverse("claims:claim_list")
-        last = max(1, -(-Claim.objects.public().count() // 20))
-        last_timing, first = pages.time(f"{public_list}?page={last}", public_list)
+        last_url, last = self.public_last_page_url(public_list)
+        last_timing, first = pages.time(last_url, public_list)
         rows.append(
-            Row("2", f"public claim list, last page (?page={last})", last_timing, "public list, first page", first, 1.5)
+            Row(
+                "2",
+                f"public claim list, last page ({last:,}, by cursor)",
+                last_timing,
+                "public list, first page",
+                first,
+                1.5,
+            )
         )
 
         # 3. Search and similar claims at this size vs at the baseline size.
@@ -211,6 +221,18 @@ class Command(BaseCommand):
     def claim_pages(self) -> list[str]:
         slugs = Claim.objects.public().order_by("-published_at").values_list("slug", flat=True)[:CLAIM_PAGES]
         return [reverse("claims:claim_detail", kwargs={"slug": s}) for s in slugs]
+
+    def public_last_page_url(self, public_list: str) -> tuple[str, int]:
+        """The public claim list's last page, as its "Older claims" links reach it (the cursor of the row just
+        before it), and its number counted from the first."""
+        field = views.ORDERINGS["newest"][0].lstrip("-")
+        ordered = Claim.objects.public().order_by(*keyset.ordering(field))
+        count = ordered.count()
+        last = max(1, -(-count // views.PAGE_SIZE))
+        if last == 1:
+            return public_list, last
+        before_last = ordered.values_list(field, "pk")[(last - 1) * views.PAGE_SIZE - 1]
+        return f"{public_list}?{urlencode({'after': keyset.encode('newest', *before_last)})}", last
 
     def deep_cursor_url(self, api_list: str) -> str:
         """The API list's last page, as a `next` link would reach it."""
