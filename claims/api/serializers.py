@@ -2,6 +2,7 @@
 
 import copy
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -259,17 +260,40 @@ CLAIM_READ_ONLY_HINTS = {
 VERDICT_LABELS = dict(Verdict.choices)  # get_verdict_display() without rebuilding the choices on each call
 
 
+# What the claim list reads of each claim: ClaimViewSet lists rows of these values, not model instances.
+CLAIM_LIST_COLUMNS = [
+    "id",
+    "slug",
+    "text",
+    "claimant_id",
+    "first_appearance_id",
+    "first_appeared_on",
+    "summary",
+    "verdict",
+    "status",
+    "language",
+    "version",
+    "published_at",
+    "retracted_at",
+    "retraction_reason",
+    "created_at",
+    "updated_at",
+]
+
+
 class ClaimListSerializer(serializers.ListSerializer):
-    """A page of claims: their topic ids in one query (in the topics' order), not a prefetch of topic rows."""
+    """A page of claims (model instances, or rows of CLAIM_LIST_COLUMNS), with their topic ids read in one query
+    in the topics' order, not by a prefetch of topic rows."""
 
     def to_representation(self, data):
-        claims = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
-        through = Claim.topics.through.objects.filter(claim_id__in=[claim.pk for claim in claims])
+        rows = data.all() if isinstance(data, models.manager.BaseManager) else data
+        claims = [SimpleNamespace(**row) if isinstance(row, dict) else row for row in rows]
+        through = Claim.topics.through.objects.filter(claim_id__in=[claim.id for claim in claims])
         topic_ids: dict[int, list[int]] = {}
         for claim_id, topic_id in through.order_by("topic__name", "topic_id").values_list("claim_id", "topic_id"):
             topic_ids.setdefault(claim_id, []).append(topic_id)
         for claim in claims:
-            claim.topic_ids = topic_ids.get(claim.pk, [])
+            claim.topic_ids = topic_ids.get(claim.id, [])
         return super().to_representation(claims)
 
 
@@ -333,7 +357,7 @@ class ClaimSerializer(ApiModelSerializer):
         if topics is None:
             topics = [topic.pk for topic in claim.topics.all()]
         data = {
-            "id": claim.pk,
+            "id": claim.id,
             "slug": claim.slug,
             "text": claim.text,
             "claimant": claim.claimant_id,
