@@ -6,7 +6,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import Http404, HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from . import keyset
 from .cache import cache_public_page
 from .claimreview import claim_review, to_script_json
 from .models import (
@@ -28,10 +29,23 @@ from .models import (
     VerdictChange,
     can_see_unpublished,
 )
-from .search import MAX_QUERY_LENGTH, clean_query, involving_speaker, related_claims, search_claims
+from .search import (
+    MAX_QUERY_LENGTH,
+    SEARCH_MAX_MATCHES,
+    clean_query,
+    involving_speaker,
+    related_claims,
+    search_claims,
+)
 from .templatetags.claims_tags import markdown_excerpt
 
 PAGE_SIZE = 20
+# The claim list without a search is paged by cursor (claims/keyset.py). Old ?page=N links are served as they
+# were up to this page (an OFFSET of at most a thousand rows), and deeper ones redirected to a cursor.
+MAX_NUMBERED_PAGE = SEARCH_MAX_MATCHES // PAGE_SIZE
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+# The claim list says how many claims it holds up to this many, and "more than" beyond.
+LIST_COUNT_LIMIT = 1000
 HOME_LATEST = 8
 DETAIL_LIST_LIMIT = 50
 RELATED_LIMIT = 5
@@ -169,13 +183,30 @@ def claim_list(request):
     else:
         order = order if order in ORDERINGS else "newest"
         ordered = claims.order_by(*ORDERINGS[order])
-    page = _page(request, _card_claims(ordered))
+    filtered = bool(q or verdict or topic or speaker)
+    if q:
+        # A search matches at most SEARCH_MAX_MATCHES claims: numbered pages and an exact count stay cheap.
+        page = _page(request, _card_claims(ordered))
+        count = page.paginator.count
+        count_label = f"{count:,}" if count < SEARCH_MAX_MATCHES else f"At least {count:,}"
+        if count >= SEARCH_MAX_MATCHES:
+            notes.append(f"Only the newest {count:,} matches are ranked: add words to narrow the search.")
+    else:
+        page = _keyset_page(request, _card_claims(claims), order)
+        if isinstance(page, HttpResponse):
+            return page
+        # Counted up to LIST_COUNT_LIMIT only: a COUNT of every public claim on every view is too dear.
+        count = claims.order_by().values("pk")[: LIST_COUNT_LIMIT + 1].count()
+        count_label = f"{count:,}" if count <= LIST_COUNT_LIMIT else f"More than {LIST_COUNT_LIMIT:,}"
     return render(
         request,
         "claims/claim_list.html",
         {
             "page_obj": page,
             "claims": page.object_list,
+            "keyset": not q,
+            "count": count,
+            "count_label": count_label,
             "q": q,
             "verdict": verdict,
             "topic": topic,
@@ -184,7 +215,7 @@ def claim_list(request):
             "notes": notes,
             "verdict_choices": RATED_VERDICTS,
             "topics": list(_topics_with_public_claims()),
-            "filtered": bool(q or verdict or topic or speaker),
+            "filtered": filtered,
             "verdict_label": Verdict(verdict).label if verdict else "",
             "meta": {
                 "title": f"Claims matching ‘{q}’" if q else "Claims",
@@ -193,6 +224,69 @@ def claim_list(request):
             },
         },
     )
+
+
+def _list_url(request, **params) -> str:
+    """This list's address with its filters, the page parameters replaced by params."""
+    query = request.GET.copy()
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    query.update({name: value for name, value in params.items() if value})
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+def _keyset_page(request, claims, order: str):
+    """The page of the claim list ordered by a column that the request asks for: ?after= or ?before= a cursor
+    (claims/keyset.py), or an old ?page=N link. A page or an HttpResponse (a bad cursor, a redirect)."""
+    field = ORDERINGS[order][0].lstrip("-")
+    args = {"order": order, "field": field, "size": PAGE_SIZE}
+    after, before, number = (request.GET.get(name) for name in ("after", "before", "page"))
+    try:
+        if after is not None and before is not None:
+            raise keyset.BadCursor("This page link asks for older and newer claims at once.")
+        if after is not None:
+            page = keyset.page_after(claims, after, **args)
+        elif before is not None:
+            page = keyset.page_before(claims, before, **args)
+        elif number is not None:
+            page = _numbered_keyset_page(request, claims, number, args)
+        else:
+            page = keyset.first_page(claims, **args)
+    except keyset.BadCursor as exc:
+        return render(
+            request,
+            "claims/bad_page_link.html",
+            {
+                "reason": str(exc),
+                "first_url": _list_url(request),
+                "meta": {"title": "Broken page link", "noindex": True},
+            },
+            status=400,
+        )
+    if isinstance(page, HttpResponse):
+        return page
+    if not page.object_list and (after is not None or before is not None or number not in (None, "1")):
+        raise Http404("No claims on this page any more.")
+    page.next_url = _list_url(request, after=page.next_token) if page.has_next else ""
+    page.previous_url = _list_url(request, before=page.previous_token) if page.has_previous else ""
+    page.first_url = _list_url(request)
+    page.is_first = after is None and before is None and page.number in (None, 1)
+    return page
+
+
+def _numbered_keyset_page(request, claims, raw: str, args: dict):
+    """An old ?page=N link: served as it was up to MAX_NUMBERED_PAGE; deeper, redirected once (301) to the cursor
+    of the same page, which costs an index read of every row before it, so that the link is followed cheaply
+    from then on. A page past the end is a 404."""
+    if not PAGE_NUMBER.fullmatch(raw):
+        raise Http404("No such page.")
+    number = int(raw)
+    if number <= MAX_NUMBERED_PAGE:
+        return keyset.numbered_page(claims, number, **args)
+    token = keyset.cursor_at(claims.order_by(), (number - 1) * PAGE_SIZE, order=args["order"], field=args["field"])
+    if token is None:
+        raise Http404("No such page.")
+    return HttpResponsePermanentRedirect(_list_url(request, after=token))
 
 
 def _evidence_groups(claim) -> dict:
