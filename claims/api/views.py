@@ -282,7 +282,8 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
 
     def paginate_queryset(self, queryset):
         # The list's rows as plain values: a model instance per claim cost more than reading the claim.
-        return super().paginate_queryset(queryset.values(*s.CLAIM_LIST_COLUMNS, "published_sort"))
+        # The annotations go along: the cursor may order by one (published_sort, search_rank).
+        return super().paginate_queryset(queryset.values(*s.CLAIM_LIST_COLUMNS, *queryset.query.annotations))
 
     def representation(self, instance):
         return s.ClaimDetailSerializer(instance, context=self.get_serializer_context()).data
