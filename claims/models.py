@@ -279,6 +279,9 @@ class ClaimQuerySet(InvalidatingQuerySet):
 
 
 class Claim(TimeStamped):
+    # Indexed with its id (claim_updated_id below): the lists page by (updated_at, id), and a single-column
+    # index let the planner sort ties by id after the fact.
+    updated_at = models.DateTimeField(auto_now=True)
     text = models.TextField(help_text="The assertion being checked, as a single sentence.")
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
