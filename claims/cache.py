@@ -15,6 +15,11 @@ The cache is ``settings.CACHES["default"]``: Redis when REDIS_URL is set (shared
 memory otherwise. Local memory is per process: with several processes a write reaches the other processes'
 caches only when their entries expire (``PAGE_CACHE_SECONDS``), so run more than one process with Redis.
 A cache that is down never breaks a page: it is skipped and the page is built as if there were no cache.
+
+With read replicas (claims/db_router.py) a page built just after a write could read a replica that does not have
+the write yet, and cache the old content under the new generation until the next write or the entry's expiry.
+So a write also marks the cache "recently written" for DATABASE_REPLICA_PIN_SECONDS, and a page or API read built
+while the mark is there reads the primary. Without replicas nothing of this runs.
 """
 
 import hashlib
@@ -29,9 +34,12 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 
+from claims import db_router
+
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "factcheck:content-generation"
+RECENT_WRITE_KEY = "factcheck:recent-write"
 PAGE_CACHE_SECONDS = getattr(settings, "PAGE_CACHE_SECONDS", 300)
 STORED_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Content-Language", "Last-Modified", "X-Robots-Tag")
 
@@ -62,6 +70,8 @@ def bump_generation() -> None:
             cache.incr(GENERATION_KEY)
         except ValueError:  # no counter yet
             cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+        if _replicas() and settings.DATABASE_REPLICA_PIN_SECONDS > 0:
+            cache.set(RECENT_WRITE_KEY, 1, timeout=settings.DATABASE_REPLICA_PIN_SECONDS)
     except Exception:  # noqa: BLE001
         logger.warning("Cache unreachable: could not invalidate it.", exc_info=True)
 
@@ -90,6 +100,22 @@ def _set(key: str | None, value) -> None:
         cache.set(key, value, PAGE_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
         logger.warning("Cache unreachable: response not stored.", exc_info=True)
+
+
+def _replicas() -> list[str]:
+    return getattr(settings, "DATABASE_REPLICAS", [])
+
+
+def fill_from_primary_after_write() -> None:
+    """With replicas: build what is about to be cached from the primary if content was written moments ago."""
+    if not _replicas():
+        return
+    try:
+        recent = cache.get(RECENT_WRITE_KEY) is not None
+    except Exception:  # noqa: BLE001 - nothing is stored without a cache either
+        return
+    if recent:
+        db_router.use_primary()
 
 
 def is_anonymous_read(request) -> bool:
@@ -135,6 +161,8 @@ def cache_public_page(view):
             response = _thaw(stored)
             response["X-Cache"] = "hit"
             return get_conditional_response(request, etag=response.get("ETag"), response=response)
+        if key is not None:
+            fill_from_primary_after_write()
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
@@ -166,6 +194,8 @@ class CachedReadsMixin:
         stored = _get(key)
         if stored is None:
             self._read_cache_key = key
+            if key is not None:
+                fill_from_primary_after_write()
             return
 
         def from_cache(request, *args, **kwargs):

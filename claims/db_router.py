@@ -1,0 +1,114 @@
+"""Read replicas: reads go to a replica, writes to the primary, and a client that has just written reads its write.
+
+Wired by settings.py only when DATABASE_REPLICA_URLS names replicas (aliases ``replica1``, ``replica2``…, listed
+in ``settings.DATABASE_REPLICAS``); without them nothing here runs. See docs/DEPLOY.md.
+
+- Writes, and reads through a query meant for writing (``select_for_update``, ``get_or_create``), go to
+  ``default``, the primary. Migrations run there only.
+- Within a request, once it has written (or from its start, for POST, PUT, PATCH and DELETE), every read goes to
+  the primary too: a replica may not have the write yet. So do reads inside ``transaction.atomic()`` on the
+  primary (the admin's and the API's writes run in one), and reads outside any request (management commands, the
+  shell): they may write and read back.
+- Across requests: a response to a request that wrote sets a signed cookie, and the same client's requests read
+  the primary for ``DATABASE_REPLICA_PIN_SECONDS`` after it, longer than a replica is allowed to lag.
+- Otherwise a read goes to a replica picked at random (the one an object came from, for its relations).
+
+The request's state lives in a context variable set and reset by ``ReplicaPinMiddleware`` around each request,
+so nothing carries over from one request to the next, on threads or in async code alike.
+"""
+
+import random
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import DEFAULT_DB_ALIAS, connections
+
+PIN_COOKIE = "factcheck_primary"
+PIN_SALT = "claims.db_router.pin"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class RequestState:
+    primary: bool = False  # this request's reads go to the primary
+    wrote: bool = False  # this request wrote: pin its client to the primary for a while
+
+
+_request: ContextVar[RequestState | None] = ContextVar("factcheck_db_request", default=None)
+
+
+def current_request() -> RequestState | None:
+    return _request.get()
+
+
+def use_primary() -> None:
+    """Send the rest of this request's reads to the primary (without pinning its client)."""
+    state = _request.get()
+    if state is not None:
+        state.primary = True
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints):
+        replicas = settings.DATABASE_REPLICAS
+        state = _request.get()
+        if not replicas or state is None or state.primary or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            return DEFAULT_DB_ALIAS
+        instance = hints.get("instance")
+        if instance is not None and instance._state.db in replicas:
+            return instance._state.db  # an object's relations from the copy it was read from
+        return random.choice(replicas)
+
+    def db_for_write(self, model, **hints):
+        state = _request.get()
+        if state is not None:
+            state.primary = state.wrote = True
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints):
+        aliases = {DEFAULT_DB_ALIAS, *settings.DATABASE_REPLICAS}
+        return True if obj1._state.db in aliases and obj2._state.db in aliases else None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == DEFAULT_DB_ALIAS
+
+
+class ReplicaPinMiddleware:
+    """Sets up each request's routing state, resets it after the request, pins a client that wrote."""
+
+    def __init__(self, get_response):
+        if not settings.DATABASE_REPLICAS:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        unsafe = request.method in UNSAFE_METHODS
+        state = RequestState(primary=unsafe or self.pinned(request), wrote=unsafe)
+        token = _request.set(state)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request.reset(token)
+        if state.wrote and settings.DATABASE_REPLICA_PIN_SECONDS > 0:
+            response.set_signed_cookie(
+                PIN_COOKIE,
+                "1",
+                salt=PIN_SALT,
+                max_age=settings.DATABASE_REPLICA_PIN_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    @staticmethod
+    def pinned(request) -> bool:
+        """Did this client write within the pin window? (The signature carries the time it was set.)"""
+        if PIN_COOKIE not in request.COOKIES:
+            return False
+        value = request.get_signed_cookie(
+            PIN_COOKIE, default=None, salt=PIN_SALT, max_age=settings.DATABASE_REPLICA_PIN_SECONDS
+        )
+        return value is not None
