@@ -109,6 +109,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# Read replicas (docs/DEPLOY.md): reads go to a replica, writes and the reads of a request that has written
+# (or of a client that wrote in the last DATABASE_REPLICA_PIN_SECONDS) to the primary (claims/db_router.py).
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _where = f"DATABASE_REPLICA_URLS: URL number {_number}"
+    try:
+        _replica = dj_database_url.parse(
+            _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+        )
+    except ValueError:
+        sys.exit(f"factcheck: {_where} is not a database URL (e.g. postgres://user:password@replica-host:5432/name).")
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        sys.exit(f"factcheck: {_where} is not the same database engine as DATABASE_URL: a replica is a copy of it.")
+    if not _replica.get("NAME"):
+        sys.exit(f"factcheck: {_where} names no database (e.g. postgres://user:password@replica-host:5432/name).")
+    # In tests a replica is the test database itself (no copy of it is made).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+_pin = os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "").strip() or "5"
+if not (_pin.isascii() and _pin.isdigit()):
+    sys.exit(f"factcheck: DATABASE_REPLICA_PIN_SECONDS must be a whole number of seconds (0 or more), not {_pin!r}.")
+DATABASE_REPLICA_PIN_SECONDS = int(_pin)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["claims.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "claims.db_router.ReplicaPinMiddleware"
+    )
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
