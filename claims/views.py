@@ -409,14 +409,26 @@ def speaker_detail(request, slug):
 @reader_page
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    page = _page(request, _card_claims(Claim.objects.visible_to(request.user).filter(topics=topic)))
-    if not page.paginator.count:
+    claims = Claim.objects.visible_to(request.user).filter(topics=topic)
+    # Counted up to LIST_COUNT_LIMIT, and paged by cursor, newest first, as the claim list is.
+    count = claims.order_by().values("pk")[: LIST_COUNT_LIMIT + 1].count()
+    if not count:
         raise Http404("No claims on this topic yet.")  # a topic only editors use stays unknown to readers
+    page = _keyset_page(request, _card_claims(claims), "newest")
+    if isinstance(page, HttpResponse):
+        return page
     meta = {"title": topic.name, "description": f"Fact checks of claims on {topic.name}."}
     return render(
         request,
         "claims/topic_detail.html",
-        {"topic": topic, "page_obj": page, "claims": page.object_list, "meta": meta},
+        {
+            "topic": topic,
+            "page_obj": page,
+            "claims": page.object_list,
+            "count": count,
+            "count_label": f"{count:,}" if count <= LIST_COUNT_LIMIT else f"More than {LIST_COUNT_LIMIT:,}",
+            "meta": meta,
+        },
     )
 
 

@@ -297,3 +297,39 @@ def test_a_deep_page_is_an_index_range_scan(client, order, index):
         assert f"Index Scan{' Backward' if direction == 'before' else ''} using {index}" in plan, plan
         assert re.search(r"Index Cond: \(ROW\(.*\) [<>] ROW\(", plan), plan
         assert "Sort" not in plan, plan
+
+
+# The topic page pages the same way (newest first). Its cards are headed h2.
+TOPIC_CARD_LINK = re.compile(r'<h2 class="claim-card-title"><a href="/claims/([^/"]+)/">')
+
+
+def test_a_topic_page_walks_every_public_claim_of_the_topic_once_both_ways(client, listed, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 10)
+    topic = listed["topic"]
+    public = list(Claim.objects.public().filter(topics=topic))
+    first_url = topic.get_absolute_url()
+    url, pages = first_url, []
+    while url:
+        html = get(client, url)
+        assert f"{len(public)} claims on {topic.name}" in html and "Draft between" not in html
+        pages.append((url, TOPIC_CARD_LINK.findall(html)))
+        url = link(html, "next")
+    assert [s for _, page in pages for s in page] == expected(public, "published_at")
+    html = get(client, pages[-1][0])
+    for _, page in reversed(pages[:-1]):
+        html = get(client, link(html, "prev"))
+        assert TOPIC_CARD_LINK.findall(html) == page
+    assert link(html, "prev") is None
+
+
+def test_a_topic_page_refuses_broken_cursors_and_keeps_old_page_links(client, listed, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 10)
+    url = listed["topic"].get_absolute_url()
+    broken = client.get(url, {"after": "not-a-cursor"})
+    assert broken.status_code == 400 and f'href="{url}"' in broken.content.decode()
+    second = get(client, f"{url}?page=2")
+    assert TOPIC_CARD_LINK.findall(second) == TOPIC_CARD_LINK.findall(get(client, link(get(client, url), "next")))
+    assert client.get(url, {"page": "99"}).status_code == 404
+    draft_only = TopicFactory(name="Drafts only")
+    ClaimFactory(topics=[draft_only])
+    assert client.get(draft_only.get_absolute_url()).status_code == 404
