@@ -195,9 +195,7 @@ def claim_list(request):
         page = _keyset_page(request, _card_claims(claims), order)
         if isinstance(page, HttpResponse):
             return page
-        # Counted up to LIST_COUNT_LIMIT only: a COUNT of every public claim on every view is too dear.
-        count = claims.order_by().values("pk")[: LIST_COUNT_LIMIT + 1].count()
-        count_label = f"{count:,}" if count <= LIST_COUNT_LIMIT else f"More than {LIST_COUNT_LIMIT:,}"
+        count, count_label = _capped_count(claims)
     return render(
         request,
         "claims/claim_list.html",
@@ -226,6 +224,13 @@ def claim_list(request):
     )
 
 
+def _capped_count(claims) -> tuple[int, str]:
+    """How many claims, counted up to LIST_COUNT_LIMIT only (a COUNT of every public claim on every view is too
+    dear), and how to say it: "47", or "More than 1,000"."""
+    count = claims.order_by().values("pk")[: LIST_COUNT_LIMIT + 1].count()
+    return count, f"{count:,}" if count <= LIST_COUNT_LIMIT else f"More than {LIST_COUNT_LIMIT:,}"
+
+
 def _list_url(request, **params) -> str:
     """This list's address with its filters, the page parameters replaced by params."""
     query = request.GET.copy()
@@ -236,8 +241,9 @@ def _list_url(request, **params) -> str:
 
 
 def _keyset_page(request, claims, order: str):
-    """The page of the claim list ordered by a column that the request asks for: ?after= or ?before= a cursor
-    (claims/keyset.py), or an old ?page=N link. A page or an HttpResponse (a bad cursor, a redirect)."""
+    """The page of a claim list (the claim list, a topic's) ordered by a column, as the request asks: ?after= or
+    ?before= a cursor (claims/keyset.py), or an old ?page=N link. A page or an HttpResponse (a bad cursor, a
+    redirect)."""
     field = ORDERINGS[order][0].lstrip("-")
     args = {"order": order, "field": field, "size": PAGE_SIZE}
     after, before, number = (request.GET.get(name) for name in ("after", "before", "page"))
@@ -410,8 +416,7 @@ def speaker_detail(request, slug):
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     claims = Claim.objects.visible_to(request.user).filter(topics=topic)
-    # Counted up to LIST_COUNT_LIMIT, and paged by cursor, newest first, as the claim list is.
-    count = claims.order_by().values("pk")[: LIST_COUNT_LIMIT + 1].count()
+    count, count_label = _capped_count(claims)  # and paged by cursor, newest first, as the claim list is
     if not count:
         raise Http404("No claims on this topic yet.")  # a topic only editors use stays unknown to readers
     page = _keyset_page(request, _card_claims(claims), "newest")
@@ -426,7 +431,7 @@ def topic_detail(request, slug):
             "page_obj": page,
             "claims": page.object_list,
             "count": count,
-            "count_label": f"{count:,}" if count <= LIST_COUNT_LIMIT else f"More than {LIST_COUNT_LIMIT:,}",
+            "count_label": count_label,
             "meta": meta,
         },
     )
