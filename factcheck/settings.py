@@ -24,10 +24,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# `manage.py makemigrations` only compares the models with the migrations: it serves and signs nothing.
+_MODELS_ONLY = len(sys.argv) > 1 and os.path.basename(sys.argv[0]) == "manage.py" and sys.argv[1] == "makemigrations"
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or _MODELS_ONLY):
         sys.exit("factcheck: set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development) before starting.")
-    SECRET_KEY = "insecure-development-key-only-used-when-DJANGO_DEBUG-is-on"  # noqa: S105
+    SECRET_KEY = "insecure-key-only-for-DJANGO_DEBUG-and-makemigrations"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 
@@ -150,9 +152,7 @@ if REDIS_URL:
 else:
     # Per process: fine for one process; run several behind Redis (see claims/cache.py). A write leaves
     # the pages cached before it dead until culled: the entry cap bounds each worker's memory.
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}}
 # How long a cached page or API read may be kept; a write invalidates it at once (claims/cache.py).
 PAGE_CACHE_SECONDS = int(os.environ.get("FACTCHECK_CACHE_SECONDS", "300"))
 

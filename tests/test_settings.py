@@ -74,6 +74,13 @@ def test_refuses_to_start_without_secret_key_when_debug_is_off():
     assert result.stdout == ""
 
 
+def test_makemigrations_check_needs_no_key():
+    """It only compares the models with the migrations; the site itself still refuses to start (above)."""
+    result = run(["manage.py", "makemigrations", "--check", "--dry-run"])
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
 @pytest.mark.parametrize("debug", ["0", "false", "no", "off", ""])
 def test_debug_off_spellings_still_need_the_key(debug):
     result = run(["manage.py", "check"], DJANGO_DEBUG=debug, DJANGO_SECRET_KEY="")
