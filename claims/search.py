@@ -6,7 +6,9 @@ The public search (/claims/?q=), the API's ``search`` filter and the admin's cla
 and ``related_claims``. The same calls work on both databases:
 
 - PostgreSQL: ``Claim.search_vector`` (a tsvector of the text (weight A), the summary (B) and the text of the
-  evidence statements (C), English configuration) behind a GIN index, ranked with ``ts_rank``; similarity is
+  evidence statements (C), English configuration) behind a GIN index that also holds each claim's block of ids
+  (so that the newest matches are found without reading older ones; see ``_newest_matches``), ranked with
+  ``ts_rank``; similarity is
   pg_trgm's trigram similarity, computed on a bounded set of candidates taken from that full-text index (claims
   whose text has the probe's rarest words; see ``_PG_CANDIDATE_TIERS``), so that it costs the same at any size.
 - SQLite: an FTS5 table ``claims_claim_fts`` (same three columns, Porter stemmer), ranked with ``bm25``;
@@ -35,7 +37,7 @@ from .models import Claim, Evidence
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 16
 # How many matches of a query are ranked at most: its newest (see search_claims).
-SEARCH_MAX_MATCHES = 1000
+SEARCH_MAX_MATCHES = 500
 SEARCH_CONFIG = "english"
 # pg_trgm's default similarity_threshold: the `%` operator (which uses the index) filters at this value.
 SIMILARITY_THRESHOLD = 0.3
@@ -208,8 +210,58 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
     if found is None:
         return queryset.none()
     condition, rank = found
-    matches = queryset.filter(condition).order_by("-pk").values("pk")[:SEARCH_MAX_MATCHES]
+    matches = _newest_matches(queryset.filter(condition).order_by("-pk"))
     return queryset.filter(pk__in=matches).annotate(search_rank=rank).order_by("-search_rank", "-pk")
+
+
+# PostgreSQL: the search index also holds each claim's block of ids (id >> SEARCH_BLOCK_BITS, 8,192 ids a block;
+# migration 0008), so that the newest matches of a query are read block by block, newest first, without visiting
+# every older match: a word in 1 % of a million claims has 10,000 matches, of which the newest 500 are in the
+# newest 7 blocks.
+SEARCH_BLOCK_BITS = 13
+PG_SEARCH_INDEX = "claims_claim_search_block"
+PG_SEARCH_INDEX_SQL = (
+    f"CREATE INDEX IF NOT EXISTS {PG_SEARCH_INDEX} ON claims_claim"
+    f" USING gin (search_vector, (ARRAY[id >> {SEARCH_BLOCK_BITS}]))"
+)
+# The id bound repeats the blocks' top for the planner: a tier read through the primary key starts there.
+_PG_IN_BLOCKS = f"ARRAY[claims_claim.id >> {SEARCH_BLOCK_BITS}] && %s::bigint[] AND claims_claim.id < %s"
+
+
+def block_tiers(newest_block: int) -> list[list[int]]:
+    """The id blocks from newest_block down to 0 in tiers that double: [n], [n-1], [n-2, n-3], [n-4 ... n-7], ..."""
+    tiers, high, size = [[newest_block]], newest_block - 1, 1
+    while high >= 0:
+        low = max(0, high - size + 1)
+        tiers.append(list(range(high, low - 1, -1)))
+        high, size = low - 1, size * 2
+    return tiers
+
+
+def _newest_matches(matches: QuerySet):
+    """The ids of the newest SEARCH_MAX_MATCHES claims of matches (ordered newest first).
+
+    On PostgreSQL, one query per tier of id blocks (see block_tiers), joined by UNION ALL under the LIMIT:
+    PostgreSQL runs the parts in order and stops at the first tier that completes the LIMIT, so a query reads
+    about as many matches as it keeps (at most about twice), however many older claims match too. A rare word
+    reads every tier, but then each tier holds few matches."""
+    if not _is_postgres(matches) or matches.query.is_empty():
+        return matches.values("pk")[:SEARCH_MAX_MATCHES]
+    newest = Claim._base_manager.using(matches.db).order_by("-pk").values_list("pk", flat=True).first()
+    if newest is None:
+        return matches.values("pk")[:SEARCH_MAX_MATCHES]
+    # Each tier's query is the same SQL with its own blocks: compile it once.
+    blocks, below = object(), object()
+    part_sql, part_params = _ids_sql(
+        matches.filter(RawSQL(_PG_IN_BLOCKS, [blocks, below], output_field=BooleanField()))[:SEARCH_MAX_MATCHES]
+    )
+    tiers = block_tiers(newest >> SEARCH_BLOCK_BITS)
+    union = " UNION ALL ".join([f"({part_sql})"] * len(tiers))
+    params = []
+    for tier in tiers:
+        top = (tier[0] + 1) << SEARCH_BLOCK_BITS
+        params += [tier if p is blocks else top if p is below else p for p in part_params]
+    return RawSQL(f"SELECT * FROM ({union}) AS newest LIMIT {SEARCH_MAX_MATCHES}", tuple(params))
 
 
 def involving_speaker(claims: QuerySet, speaker) -> QuerySet:

@@ -8,6 +8,7 @@ from html import unescape
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -707,7 +708,10 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_max_num_
     pages = {
         "/": 3,
         reverse("claims:claim_list"): 3,
-        reverse("claims:claim_list") + f"?q=claim&verdict=false&topic={topic.slug}&speaker={speaker.slug}": 5,
+        # PostgreSQL's search reads the newest claim id first: where its newest matches start (claims/search.py)
+        reverse("claims:claim_list") + f"?q=claim&verdict=false&topic={topic.slug}&speaker={speaker.slug}": (
+            6 if connection.vendor == "postgresql" else 5
+        ),
         topic.get_absolute_url(): 3,
         speaker.get_absolute_url(): 7,
         source.get_absolute_url(): 4,

@@ -9,7 +9,14 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from claims.models import Claim, Evidence, Statement
-from claims.search import ensure_sqlite_search, parse_query, rebuild_search_index, search_claims
+from claims.search import (
+    SEARCH_BLOCK_BITS,
+    block_tiers,
+    ensure_sqlite_search,
+    parse_query,
+    rebuild_search_index,
+    search_claims,
+)
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
@@ -162,6 +169,39 @@ def test_a_broad_query_ranks_only_its_newest_matches(monkeypatch):
     assert found("zeppelin -claim") == [best_but_oldest.text]  # a narrower query finds it again
 
 
+def test_block_tiers_cover_every_block_once_newest_first_and_double():
+    assert block_tiers(0) == [[0]]
+    assert block_tiers(1) == [[1], [0]]
+    assert block_tiers(9) == [[9], [8], [7, 6], [5, 4, 3, 2], [1, 0]]
+    tiers = block_tiers(122)  # a million claims
+    assert [b for tier in tiers for b in tier] == list(range(122, -1, -1))
+    assert [len(tier) for tier in tiers] == [1, 1, 2, 4, 8, 16, 32, 59]
+
+
+def _claims_in_blocks(blocks: dict[int, int]) -> list[int]:
+    """Zeppelin claims with ids in the given id blocks ({block: how many}); their ids, newest first."""
+    ids = [(block << SEARCH_BLOCK_BITS) + 10 + i for block, count in blocks.items() for i in range(count)]
+    Claim.objects.bulk_create([Claim(pk=pk, text=f"Zeppelin claim {pk}.", slug=f"z-{pk}") for pk in ids])
+    Claim.objects.bulk_create([Claim(pk=pk, text=f"Other claim {pk}.", slug=f"o-{pk}") for pk in [5, 40_000]])
+    return sorted(ids, reverse=True)
+
+
+def test_a_broad_query_keeps_its_newest_matches_across_id_blocks(monkeypatch):
+    from claims import search
+
+    ids = _claims_in_blocks({0: 3, 1: 2, 3: 1, 4: 2, 9: 2})
+    for limit in range(1, len(ids) + 2):
+        monkeypatch.setattr(search, "SEARCH_MAX_MATCHES", limit)
+        matched = search_claims(Claim.objects.all(), "zeppelin")
+        assert sorted((c.pk for c in matched), reverse=True) == ids[:limit], limit
+        assert matched.count() == min(limit, len(ids))
+    # Other filters of the queryset apply inside every tier.
+    monkeypatch.setattr(search, "SEARCH_MAX_MATCHES", 3)
+    older = Claim.objects.filter(pk__lt=4 << SEARCH_BLOCK_BITS)
+    assert sorted((c.pk for c in search_claims(older, "zeppelin")), reverse=True) == [i for i in ids if i < 4 << 13][:3]
+    assert list(search_claims(Claim.objects.none(), "zeppelin")) == []
+
+
 def test_public_search_is_ranked_unless_another_order_is_asked_for(client):
     older_in_text = PublishedClaimFactory(text="Zeppelin sightings were real.")
     newer_in_summary = PublishedClaimFactory(text="Something else.", summary="A zeppelin was seen.")
@@ -231,15 +271,32 @@ def _plan(queryset) -> str:
 
 @postgres_only
 def test_search_uses_the_gin_index():
-    Claim.objects.bulk_create([Claim(text=f"Claim {i} about topic {i % 17}.", slug=f"c-{i}") for i in range(500)])
-    ClaimFactory(text="The zeppelin landed.")
+    Claim.objects.bulk_create([Claim(text=f"Claim {i} about topic {i % 17}.", slug=f"c-{i}") for i in range(3000)])
+    ClaimFactory(pk=(3 << SEARCH_BLOCK_BITS) + 1, text="The zeppelin landed.")  # alone in the newest id block
     with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
         # A table this small may be read newest first through the primary key, which is right at this size and
         # hides the index; without that way (and without a sequential scan) the matches must come from the index.
         cursor.execute("SET LOCAL enable_indexscan = off")
     plan = _plan(search_claims(Claim.objects.all(), "zeppelin"))
-    assert "claims_claim_search_gin" in plan, plan
-    assert re.search(r"Bitmap Index Scan on claims_claim_search_gin", plan), plan
+    assert re.search(r"Bitmap Index Scan on claims_claim_search_block", plan), plan
+    assert "claims_claim_search_gin" not in plan, plan  # replaced by migration 0008
+
+
+@postgres_only
+def test_search_reads_the_newest_id_blocks_first_and_stops(monkeypatch):
+    from claims import search
+
+    monkeypatch.setattr(search, "SEARCH_MAX_MATCHES", 2)
+    _claims_in_blocks({0: 3, 2: 1, 5: 2, 9: 1})
+    plan = search_claims(Claim.objects.all(), "zeppelin").explain(analyze=True)
+    # Tiers [9], [8], [7, 6], [5, 4, 3, 2], [1, 0], in this order; the fourth completes the two matches, so
+    # the fifth never runs.
+    tiers = re.findall(r"&& '\{([\d,]+)\}'::bigint\[\]", plan)
+    assert list(dict.fromkeys(tiers)) == ["9", "8", "7,6", "5,4,3,2", "1,0"], plan
+    ran, never_ran = plan.split("(never executed)", 1)
+    assert "'{5,4,3,2}'" in ran and "'{1,0}'" not in ran, plan
+    assert "'{1,0}'" in never_ran and "'{5,4,3,2}'" not in never_ran, plan
 
 
 @postgres_only
