@@ -819,6 +819,20 @@ def test_filters(anon, editor_api, story):
     assert slugs(editor_api, "search=secret") == {story["draft"].slug}
 
 
+def test_a_list_builds_its_filter_set_only_when_a_filter_is_asked_for(anon, story, monkeypatch):
+    from claims.filters import ClaimFilter
+
+    built = []
+    original = ClaimFilter.__init__
+    monkeypatch.setattr(ClaimFilter, "__init__", lambda self, *a, **kw: built.append(1) or original(self, *a, **kw))
+    everything = anon.get(f"{API}claims/?page_size=50&ordering=-published_at")
+    assert everything.status_code == 200 and len(everything.json()["results"]) == 1
+    assert built == []  # page_size and ordering are not filters: nothing to validate, nothing to filter
+    assert anon.get(f"{API}claims/?verdict=true").json()["results"] == []
+    assert anon.get(f"{API}claims/?verdict=bogus").status_code == 400
+    assert built == [1, 1]
+
+
 @pytest.mark.parametrize("endpoint", ["claims", "sources", "speakers", "statements", "evidence"])
 def test_updated_since_accepts_any_offset(anon, story, endpoint):
     past, future = "2000-01-01T00:00:00%2B22:30", "2999-01-01T00:00:00-23:59"

@@ -4,7 +4,6 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.utils.cache import patch_vary_headers
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
@@ -21,6 +20,7 @@ from claims.filters import (
     ApiOrderingFilter,
     ClaimFilter,
     EvidenceFilter,
+    FilterBackend,
     SourceFilter,
     SpeakerFilter,
     StatementFilter,
@@ -81,7 +81,7 @@ class ApiModelViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ModelViewSet):
     """List, retrieve, create, update, delete with ETags, conditional requests and history users."""
 
     pagination_class = ApiCursorPagination
-    filter_backends = [DjangoFilterBackend, ApiOrderingFilter]
+    filter_backends = [FilterBackend, ApiOrderingFilter]
     ordering = ("-updated_at", "-id")
     ordering_fields = ["updated_at", "created_at"]
     lookup_value_regex = ID_LOOKUP
