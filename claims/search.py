@@ -423,14 +423,14 @@ def related_claims(claim: Claim, *, queryset: QuerySet, limit: int = SIMILAR_LIM
     base = queryset.exclude(pk=claim.pk)
     similar = _similar_candidates(base.order_by(), claim.text, limit if _is_postgres(base) else SQLITE_CANDIDATES)
     parts = [_ids_sql(similar.values("pk"))]
-    topic_ids = [t.pk for t in claim.topics.all()]
-    same = Q()
-    if topic_ids:
-        same |= Exists(Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic_id__in=topic_ids))
+    # The newest on the same topics and the newest by the same claimant, each bounded on its own: one OR of the
+    # two made PostgreSQL read every claim of the topics first (66,667 rows at a million claims, 35 ms).
+    same = []
+    if topic_ids := [t.pk for t in claim.topics.all()]:
+        same.append(Exists(Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic_id__in=topic_ids)))
     if claim.claimant_id:
-        same |= Q(claimant_id=claim.claimant_id)
-    if same:
-        parts.append(_ids_sql(base.filter(same).order_by("-published_at", "-pk")[:limit]))
+        same.append(Q(claimant_id=claim.claimant_id))
+    parts += [_ids_sql(base.filter(condition).order_by("-published_at", "-pk")[:limit]) for condition in same]
     sql = " UNION ".join(f"SELECT * FROM ({part_sql}) AS part{i}" for i, (part_sql, _) in enumerate(parts))
     params = tuple(p for _, part_params in parts for p in part_params)
     candidates = list(base.filter(pk__in=RawSQL(sql, params)))

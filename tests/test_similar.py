@@ -1,11 +1,13 @@
 """Similar claims (claims/search.py): the matcher, the admin's similar-claims box, and related claims."""
 
+import datetime
 import re
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import Claim
 from claims.search import SIMILARITY_THRESHOLD, related_claims, similar_claims, trigram_similarity
@@ -149,6 +151,33 @@ def test_related_claims_similar_first_then_same_topic_or_claimant():
     assert related[0].pk == similar.pk
     assert {c.pk for c in related[1:]} == {same_topic.pk, same_claimant.pk}
     assert [c.pk for c in related_claims(claim, queryset=Claim.objects.public(), limit=1)] == [similar.pk]
+
+
+def test_related_claims_are_the_newest_of_the_same_topics_and_claimant_together():
+    topic, speaker = TopicFactory(), SpeakerFactory()
+    claim = PublishedClaimFactory(text="Alpha beta.", topics=[topic], claimant=speaker)
+
+    def published(days_ago, **kwargs):
+        other = PublishedClaimFactory(text=f"Unrelated words {days_ago}.", **kwargs)
+        when = timezone.now() - datetime.timedelta(days=days_ago)
+        Claim.objects.filter(pk=other.pk).update(published_at=when)
+        return other.pk
+
+    topic_1, claimant_2, claimant_3 = (
+        published(1, topics=[topic]),
+        published(2, claimant=speaker),
+        published(3, claimant=speaker),
+    )
+    both_4, topic_5 = published(4, topics=[topic], claimant=speaker), published(5, topics=[topic])
+    public = Claim.objects.public()
+    assert [c.pk for c in related_claims(claim, queryset=public, limit=3)] == [topic_1, claimant_2, claimant_3]
+    assert [c.pk for c in related_claims(claim, queryset=public, limit=5)] == [
+        topic_1,
+        claimant_2,
+        claimant_3,
+        both_4,
+        topic_5,
+    ]
 
 
 def test_public_page_shows_similar_claims_as_related(client):
