@@ -286,14 +286,14 @@ CHANGES = {
     "evidence": ("note", "A note, reworded."),
 }
 # Per role: the status of a PATCH and of a DELETE of a visible object. Reviewers delete what nothing uses;
-# a source, statement or speaker still linked answers 409 (in use).
+# a source, statement or speaker still linked answers 409 (in use), and so does a claim with a verdict history.
 WRITES = {
     "anonymous": {"patch": 401, "delete": dict.fromkeys(CHANGES, 401)},
     "reader": {"patch": 403, "delete": dict.fromkeys(CHANGES, 403)},
     "editor": {"patch": 200, "delete": {**dict.fromkeys(CHANGES, 403), "evidence": 204}},
     "reviewer": {
         "patch": 200,
-        "delete": {"claims": 204, "evidence": 204, "topics": 204, "sources": 409, "statements": 409, "speakers": 409},
+        "delete": {"claims": 409, "evidence": 204, "topics": 204, "sources": 409, "statements": 409, "speakers": 409},
     },
 }
 

@@ -169,7 +169,9 @@ def test_api_creates_updates_workflow_and_deletes_leave_history(reviewer_api, re
     write("post", f"claims/{claim['slug']}/retract/", {"reason": "Wrong source."}, 200)
     write("delete", f"evidence/{evidence['id']}/", None, 204)
     write("delete", f"statements/{statement['id']}/", None, 204)
-    write("delete", f"claims/{claim['slug']}/", None, 204)
+    write("delete", f"claims/{claim['slug']}/", None, 409)  # rated: retracted, not deleted
+    draft = write("post", "claims/", {"text": "Never rated.", "topics": [topic["id"]]}, 201)
+    write("delete", f"claims/{draft['slug']}/", None, 204)
     write("delete", f"topics/{topic['slug']}/", None, 204)
 
     assert grew(before, "Topic", "Speaker", "Source", "Statement", "Claim", "Evidence", "VerdictChange")
@@ -307,22 +309,31 @@ def test_the_admin_refuses_to_delete_a_claim_with_verdict_history(reviewer_clien
     assert Claim.objects.filter(pk=claim.pk).exists()
 
 
-def test_a_claim_deleted_through_the_api_is_recoverable_with_its_evidence_and_verdict_history(reviewer_api):
-    claim = PublishedClaimFactory(text="Deleted by mistake.", topics=[TopicFactory()])
+def test_the_api_refuses_to_delete_a_claim_with_verdict_history(reviewer_api):
+    claim = PublishedClaimFactory(text="Rated in public.")
+    VerdictChangeFactory(claim=claim)
+    before = history_counts()
+    response = reviewer_api.delete(f"{API}claims/{claim.slug}/")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "has_verdict_history" and "retract it instead" in error["message"]
+    assert Claim.objects.filter(pk=claim.pk).exists()
+    assert history_counts() == before
+
+
+def test_a_claim_deleted_through_the_api_is_recoverable_with_its_evidence(reviewer_api):
+    claim = ClaimFactory(text="Deleted by mistake.", topics=[TopicFactory()])
     evidence = EvidenceFactory(claim=claim)
-    change = VerdictChangeFactory(claim=claim)
     snapshot = {
         "claim": Claim.objects.filter(pk=claim.pk).values().get(),
         "evidence": Evidence.objects.filter(pk=evidence.pk).values().get(),
-        "change": VerdictChange.objects.filter(pk=change.pk).values().get(),
     }
     assert reviewer_api.delete(f"{API}claims/{claim.slug}/").status_code == 204
     assert not Claim.objects.filter(pk=claim.pk).exists()
-    assert_history_mirrors_database()  # deletion rows for the claim, its evidence and its verdict change
+    assert_history_mirrors_database()  # deletion rows for the claim and its evidence
 
     restore(Claim, claim.pk)
     restore(Evidence, evidence.pk)
-    restore(VerdictChange, change.pk)
     skip = {"updated_at", "search_vector"}
 
     def same(model, pk, expected):
@@ -331,4 +342,3 @@ def test_a_claim_deleted_through_the_api_is_recoverable_with_its_evidence_and_ve
 
     assert same(Claim, claim.pk, snapshot["claim"])
     assert same(Evidence, evidence.pk, snapshot["evidence"])
-    assert same(VerdictChange, change.pk, snapshot["change"])

@@ -14,7 +14,8 @@ ERROR_SCHEMA = {
                     "type": "string",
                     "description": "Machine-readable: invalid, parse_error, not_authenticated, "
                     "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
-                    "unsupported_media_type, conflict, in_use, precondition_failed, throttled, or the code of "
+                    "unsupported_media_type, conflict, in_use, has_verdict_history, precondition_failed, throttled, or "
+                    "the code of "
                     "a refused workflow step (invalid_transition, unrated, ...).",
                 },
                 "message": {"type": "string", "description": "What went wrong, for people."},

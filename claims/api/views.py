@@ -30,6 +30,7 @@ from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
 
 from . import serializers as s
 from .etags import check_if_match, etag_for, none_match
+from .exceptions import Conflict
 from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .parsers import ApiJSONParser
@@ -154,7 +155,7 @@ class ApiModelViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ModelViewSet):
         return self.get_queryset().get(pk=instance.pk)
 
 
-def _described(name: str, plural: str, lookup: str):
+def _described(name: str, plural: str, lookup: str, deleted: str = "409 while other objects still refer to it."):
     """Summaries and descriptions of the standard operations."""
     return extend_schema_view(
         list=extend_schema(
@@ -177,7 +178,7 @@ def _described(name: str, plural: str, lookup: str):
         ),
         destroy=extend_schema(
             summary=f"Delete a {name}",
-            description="Needs the delete permission; 409 while other objects still refer to it.",
+            description=f"Needs the delete permission; {deleted}",
         ),
     )
 
@@ -236,7 +237,9 @@ class EvidenceViewSet(ApiModelViewSet):
 ACTION_BODY_NOTE = " Any field not listed is refused (400)."
 
 
-@_described("claim", "claims", "slug")
+@_described(
+    "claim", "claims", "slug", deleted="409 once it has a verdict history: a rated claim is retracted, not deleted."
+)
 class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
     filterset_class = ClaimFilter
     lookup_field = "slug"
@@ -293,6 +296,14 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
+        # The admin's rule too (its verdict history cannot be deleted by hand): a rated claim is on the public
+        # record; it is retracted, with a reason, not deleted.
+        if instance.verdict_changes.exists():
+            raise Conflict(
+                "This claim has a public verdict history, so it cannot be deleted: retract it instead "
+                "(POST to its retract/ with a reason).",
+                code="has_verdict_history",
+            )
         services.claim_check_version(claim=instance, expected_version=instance.version)
         super().perform_destroy(instance)
 
