@@ -12,22 +12,47 @@ in ``settings.DATABASE_REPLICAS``); without them nothing here runs. See docs/DEP
 - Across requests: a response to a request that wrote sets a signed cookie, and the same client's requests read
   the primary for ``DATABASE_REPLICA_PIN_SECONDS`` after it, longer than a replica is allowed to lag.
 - Otherwise a read goes to a replica picked at random (the one an object came from, for its relations).
+- A replica whose connection cannot be opened is left out for ``REPLICA_RETRY_SECONDS`` (in this process), then
+  tried again; meanwhile reads go to the other replicas, or to the primary when none answers. A replica that
+  dies under an open connection fails the query in flight; Django then drops that connection, and the next
+  read finds the replica down.
 
 The request's state lives in a context variable set and reset by ``ReplicaPinMiddleware`` around each request,
 so nothing carries over from one request to the next, on threads or in async code alike.
 """
 
+import logging
 import random
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+logger = logging.getLogger(__name__)
 
 PIN_COOKIE = "factcheck_primary"
 PIN_SALT = "claims.db_router.pin"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REPLICA_RETRY_SECONDS = 30
+
+_down_until: dict[str, float] = {}  # replica alias -> time.monotonic() before which it is left out
+
+
+def replica_reachable(alias: str) -> bool:
+    """Is the replica's connection open, or can it be opened? One that cannot is left out for a while."""
+    if _down_until.get(alias, 0.0) > time.monotonic():
+        return False
+    try:
+        connections[alias].ensure_connection()
+    except DatabaseError as exc:
+        _down_until[alias] = time.monotonic() + REPLICA_RETRY_SECONDS
+        logger.warning("Replica %s is unreachable, left out for %s s: %s", alias, REPLICA_RETRY_SECONDS, exc)
+        return False
+    _down_until.pop(alias, None)
+    return True
 
 
 @dataclass
@@ -57,9 +82,12 @@ class ReplicaRouter:
         if not replicas or state is None or state.primary or connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS
         instance = hints.get("instance")
-        if instance is not None and instance._state.db in replicas:
+        if instance is not None and instance._state.db in replicas and replica_reachable(instance._state.db):
             return instance._state.db  # an object's relations from the copy it was read from
-        return random.choice(replicas)
+        for alias in random.sample(replicas, len(replicas)):
+            if replica_reachable(alias):
+                return alias
+        return DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints):
         state = _request.get()

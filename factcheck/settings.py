@@ -128,6 +128,9 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
         sys.exit(f"factcheck: {_where} names no database (e.g. postgres://user:password@replica-host:5432/name).")
     # In tests a replica is the test database itself (no copy of it is made).
     _replica["TEST"] = {"MIRROR": "default"}
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
+        # A replica host that does not answer is left out after this many seconds, not the system's minutes.
+        _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     DATABASES[f"replica{_number}"] = _replica
     DATABASE_REPLICAS.append(f"replica{_number}")
 _pin = os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "").strip() or "5"

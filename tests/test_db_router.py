@@ -43,10 +43,18 @@ def replica_alias(django_db_setup):
     replica = copy.deepcopy(default)
     replica["TEST"] = {**default["TEST"], "MIRROR": "default"}
     connections.settings["replica1"] = replica
+    # ``replica2``: a replica that cannot be reached (nothing listens on its port, or its file cannot be opened).
+    dead = copy.deepcopy(replica)
+    if connections["default"].vendor == "postgresql":
+        dead.update(PORT="1", OPTIONS={**dead.get("OPTIONS", {}), "connect_timeout": 2})
+    else:
+        dead["NAME"] = "/nonexistent/directory/replica.sqlite3"
+    connections.settings["replica2"] = dead
     yield
-    connections["replica1"].close()
-    del connections["replica1"]
-    del connections.settings["replica1"]
+    for alias in ("replica1", "replica2"):
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
 
 
 @pytest.fixture
@@ -373,13 +381,15 @@ def test_no_pin_across_requests_with_a_zero_window(replicas, settings):
     assert PIN_COOKIE not in response.cookies
 
 
-def test_replicas_are_picked_at_random(replicas, settings):
+@mock.patch("claims.db_router.replica_reachable", return_value=True)
+def test_replicas_are_picked_at_random(reachable, replicas, settings):
     settings.DATABASE_REPLICAS = ["replica1", "replica2"]  # only named: nothing connects to replica2
     picked, _ = in_request(lambda: {ReplicaRouter().db_for_read(Topic) for _ in range(200)})
     assert picked == {"replica1", "replica2"}
 
 
-def test_an_objects_relations_come_from_its_replica(replicas, settings):
+@mock.patch("claims.db_router.replica_reachable", return_value=True)
+def test_an_objects_relations_come_from_its_replica(reachable, replicas, settings):
     settings.DATABASE_REPLICAS = ["replica1", "replica2"]
     topic = Topic(name="x")
     topic._state.db = "replica2"
@@ -439,8 +449,10 @@ import django
 from django.conf import settings
 django.setup()
 print(json.dumps({
-    "databases": {alias: {k: db.get(k) for k in ("ENGINE", "NAME", "HOST", "PORT", "USER", "PASSWORD", "TEST")}
-                  for alias, db in settings.DATABASES.items()},
+    "databases": {
+        alias: {k: db.get(k) for k in ("ENGINE", "NAME", "HOST", "PORT", "USER", "PASSWORD", "TEST", "OPTIONS")}
+        for alias, db in settings.DATABASES.items()
+    },
     "replicas": settings.DATABASE_REPLICAS,
     "pin": settings.DATABASE_REPLICA_PIN_SECONDS,
     "routers": settings.DATABASE_ROUTERS,
@@ -468,7 +480,9 @@ def test_settings_no_replicas_by_default():
 def test_settings_replica_urls_become_mirrored_aliases():
     config = replica_settings(
         DATABASE_URL=PRIMARY,
-        DATABASE_REPLICA_URLS=" postgres://reader:s3cret@replica-a:5432/factcheck , postgres://r@replica-b/factcheck,",
+        DATABASE_REPLICA_URLS=(
+            " postgres://reader:s3cret@replica-a:5432/factcheck , postgres://r@replica-b/factcheck?connect_timeout=9,"
+        ),
         DATABASE_REPLICA_PIN_SECONDS="8",
     )
     databases = config["databases"]
@@ -476,6 +490,9 @@ def test_settings_replica_urls_become_mirrored_aliases():
     assert databases["replica1"]["HOST"] == "replica-a" and databases["replica1"]["PASSWORD"] == "s3cret"
     assert databases["replica2"]["HOST"] == "replica-b" and databases["replica2"]["USER"] == "r"
     assert databases["replica1"]["TEST"]["MIRROR"] == databases["replica2"]["TEST"]["MIRROR"] == "default"
+    # A replica that does not answer is given up on after 3 s, unless its URL says otherwise.
+    assert databases["replica1"]["OPTIONS"]["connect_timeout"] == 3
+    assert str(databases["replica2"]["OPTIONS"]["connect_timeout"]) == "9"
     assert config["replicas"] == ["replica1", "replica2"]
     assert config["pin"] == 8
     assert config["routers"] == ["claims.db_router.ReplicaRouter"]
@@ -505,3 +522,68 @@ def test_settings_bad_replica_values_stop_with_one_line(env, words):
     assert all(word in lines[0] for word in words), lines[0]
     assert "Traceback" not in result.stderr
     assert "s3cret" not in result.stderr  # a password in a URL is never printed
+
+
+# A replica that does not answer
+
+
+@pytest.fixture
+def dead_replica(replicas, settings):
+    """``replica2`` listed after ``replica1``; no replica is left out yet."""
+    from claims import db_router
+
+    settings.DATABASE_REPLICAS = ["replica1", "replica2"]
+    db_router._down_until.clear()
+    yield "replica2"
+    db_router._down_until.clear()
+
+
+WITH_DEAD_REPLICA = pytest.mark.django_db(transaction=True, databases=["default", "replica1", "replica2"])
+
+
+@WITH_DEAD_REPLICA
+def test_reads_leave_out_a_replica_that_does_not_answer(client, dead_replica, settings):
+    from claims import db_router
+
+    claim = PublishedClaimFactory()
+    caught_up()
+    dead_first = mock.patch("claims.db_router.random.sample", side_effect=lambda aliases, k: aliases[::-1])
+    with dead_first, Queries() as queries:
+        response = client.get(claim.get_absolute_url())
+    assert response.status_code == 200 and claim.text in response.content.decode()
+    assert queries.sql("replica1") and queries.sql("default") == []
+    assert db_router._down_until[dead_replica] > time.monotonic() + db_router.REPLICA_RETRY_SECONDS - 5
+
+    # With no replica answering, reads go to the primary.
+    settings.DATABASE_REPLICAS = [dead_replica]
+    cache.clear()
+    with Queries() as queries:
+        response = client.get(claim.get_absolute_url())
+    assert response.status_code == 200 and claim.text in response.content.decode()
+    assert queries.sql("default") and queries.sql("replica1") == []
+
+
+@WITH_DEAD_REPLICA
+def test_a_replica_left_out_is_tried_again_after_a_while(dead_replica):
+    from claims import db_router
+
+    assert db_router.replica_reachable(dead_replica) is False
+    with mock.patch.object(connections[dead_replica], "ensure_connection") as connect:
+        assert db_router.replica_reachable(dead_replica) is False  # left out: not even tried
+        connect.assert_not_called()
+        later_on = time.monotonic() + db_router.REPLICA_RETRY_SECONDS + 1
+        with mock.patch("claims.db_router.time.monotonic", return_value=later_on):
+            assert db_router.replica_reachable(dead_replica) is True  # it answers again
+        connect.assert_called_once()
+    assert dead_replica not in db_router._down_until
+
+
+@WITH_DEAD_REPLICA
+def test_healthz_reports_replicas_and_stays_up_while_one_is_down(client, dead_replica):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "replicas": {"replica1": "ok", "replica2": "unavailable"},
+    }
