@@ -8,9 +8,9 @@ and ``related_claims``. The same calls work on both databases:
 - PostgreSQL: ``Claim.search_vector`` (a tsvector of the text (weight A), the summary (B) and the text of the
   evidence statements (C), English configuration) behind a GIN index that also holds each claim's block of ids
   (so that the newest matches are found without reading older ones; see ``_newest_matches``), ranked with
-  ``ts_rank``; similarity is
-  pg_trgm's trigram similarity, computed on a bounded set of candidates taken from that full-text index (claims
-  whose text has the probe's rarest words; see ``_PG_CANDIDATE_TIERS``), so that it costs the same at any size.
+  ``ts_rank``; similarity is pg_trgm's trigram similarity, computed on a bounded set of candidates taken from
+  a full-text index of the claim text (claims whose text has the probe's rarest words; see
+  ``_PG_CANDIDATE_TIERS``), so that it costs the same at any size.
 - SQLite: an FTS5 table ``claims_claim_fts`` (same three columns, Porter stemmer), ranked with ``bm25``;
   similarity is pg_trgm's measure computed in Python over a bounded set of FTS5 candidates (an OR query over
   the significant words of the text).
