@@ -255,13 +255,12 @@ def _newest_matches(matches: QuerySet):
     part_sql, part_params = _ids_sql(
         matches.filter(RawSQL(_PG_IN_BLOCKS, [blocks, below], output_field=BooleanField()))[:SEARCH_MAX_MATCHES]
     )
-    tiers = block_tiers(newest >> SEARCH_BLOCK_BITS)
-    union = " UNION ALL ".join([f"({part_sql})"] * len(tiers))
-    params = []
-    for tier in tiers:
+    parts = []
+    for tier in block_tiers(newest >> SEARCH_BLOCK_BITS):
         top = (tier[0] + 1) << SEARCH_BLOCK_BITS
-        params += [tier if p is blocks else top if p is below else p for p in part_params]
-    return RawSQL(f"SELECT * FROM ({union}) AS newest LIMIT {SEARCH_MAX_MATCHES}", tuple(params))
+        parts.append((part_sql, [tier if p is blocks else top if p is below else p for p in part_params]))
+    union = _union(parts, keep_all=True)
+    return RawSQL(f"SELECT * FROM ({union.sql}) AS newest LIMIT {SEARCH_MAX_MATCHES}", union.params)
 
 
 def involving_speaker(claims: QuerySet, speaker) -> QuerySet:
@@ -352,8 +351,7 @@ def _pg_similar_candidates(queryset: QuerySet, text: str) -> RawSQL:
         _ids_sql(queryset.filter(RawSQL(condition, [text], output_field=BooleanField())).order_by()[:PG_CANDIDATES])
         for condition in _PG_CANDIDATE_TIERS
     ]
-    sql = " UNION ".join(f"SELECT * FROM ({part_sql}) AS part{i}" for i, (part_sql, _) in enumerate(parts))
-    return RawSQL(sql, tuple(p for _, part_params in parts for p in part_params))
+    return _union(parts)
 
 
 def _similar_candidates(queryset: QuerySet, text: str, limit: int) -> QuerySet:
@@ -413,6 +411,14 @@ def _ids_sql(queryset: QuerySet) -> tuple[str, tuple]:
     return queryset.values("pk").query.sql_with_params()
 
 
+def _union(parts: list[tuple[str, tuple]], *, keep_all: bool = False) -> RawSQL:
+    """Queries given as (sql, params), each read as a subquery, in one UNION (UNION ALL with keep_all: PostgreSQL
+    then runs the parts in order, and stops under a LIMIT)."""
+    joiner = " UNION ALL " if keep_all else " UNION "
+    sql = joiner.join(f"SELECT * FROM ({part_sql}) AS part{i}" for i, (part_sql, _) in enumerate(parts))
+    return RawSQL(sql, tuple(p for _, part_params in parts for p in part_params))
+
+
 def related_claims(claim: Claim, *, queryset: QuerySet, limit: int = SIMILAR_LIMIT) -> list[Claim]:
     """Claims related to claim, for its page: similar claims first (most similar first), then claims on
     the same topics or by the same claimant (newest first); at most limit, never claim itself.
@@ -431,9 +437,7 @@ def related_claims(claim: Claim, *, queryset: QuerySet, limit: int = SIMILAR_LIM
     if claim.claimant_id:
         same.append(Q(claimant_id=claim.claimant_id))
     parts += [_ids_sql(base.filter(condition).order_by("-published_at", "-pk")[:limit]) for condition in same]
-    sql = " UNION ".join(f"SELECT * FROM ({part_sql}) AS part{i}" for i, (part_sql, _) in enumerate(parts))
-    params = tuple(p for _, part_params in parts for p in part_params)
-    candidates = list(base.filter(pk__in=RawSQL(sql, params)))
+    candidates = list(base.filter(pk__in=_union(parts)))
     for other in candidates:
         other.similarity = trigram_similarity(claim.text, other.text)
     similar_first = sorted(
