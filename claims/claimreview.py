@@ -5,7 +5,8 @@ import json
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .models import Claim, Evidence, Speaker, Status, Verdict
+from . import verdicts
+from .models import Claim, Evidence, Speaker, Status
 
 # So that no text inside can close the <script> element it is embedded in.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -48,16 +49,14 @@ def _work(source) -> dict:
 
 
 def is_exportable(claim: Claim) -> bool:
-    return claim.status == Status.PUBLISHED and claim.verdict != Verdict.UNVERIFIED
+    return claim.status == Status.PUBLISHED and verdicts.grade(claim.verdict).exported
 
 
 def claim_review(claim: Claim) -> dict | None:
     """The ClaimReview of a published, rated claim; None for any other."""
     if not is_exportable(claim):
         return None
-    rating = {"@type": "Rating", "alternateName": claim.get_verdict_display()}
-    if claim.rating_value is not None:
-        rating.update(ratingValue=claim.rating_value, bestRating=5, worstRating=1)
+    rating = verdicts.review_rating(claim.verdict)
 
     item = {"@type": "Claim"}
     if claim.claimant_id:

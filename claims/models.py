@@ -10,54 +10,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from . import verdicts
 from .cache import InvalidatingQuerySet
 from .normalize import normalize_url
+from .verdicts import Verdict
+from .workflow import PUBLIC_STATUSES, Status
 
 SLUG_MAX_LENGTH = 80
 
-
-class Verdict(models.TextChoices):
-    TRUE = "true", "True"
-    MOSTLY_TRUE = "mostly_true", "Mostly true"
-    MIXED = "mixed", "Mixed"
-    MOSTLY_FALSE = "mostly_false", "Mostly false"
-    FALSE = "false", "False"
-    UNPROVEN = "unproven", "Unproven"
-    UNVERIFIED = "unverified", "Not yet rated"
-
-
-# The rating scale: ClaimReview ratingValue (worst 1, best 5) and the meaning shown to readers.
-VERDICT_SCALE = {
-    Verdict.TRUE: (5, "The claim is accurate and nothing significant is missing."),
-    Verdict.MOSTLY_TRUE: (4, "The claim is accurate but needs clarification or additional information."),
-    Verdict.MIXED: (3, "The claim is partly accurate and partly inaccurate."),
-    Verdict.MOSTLY_FALSE: (
-        2,
-        "The claim contains an element of truth but ignores facts that would change the impression.",
-    ),
-    Verdict.FALSE: (1, "The claim is not accurate."),
-    Verdict.UNPROVEN: (None, "The evidence does not settle it, either way."),
-    Verdict.UNVERIFIED: (None, "We have not rated this claim yet."),
-}
-
-
-def verdict_rating_value(verdict: str) -> int | None:
-    return VERDICT_SCALE[Verdict(verdict)][0]
-
-
-def verdict_meaning(verdict: str) -> str:
-    return VERDICT_SCALE[Verdict(verdict)][1]
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    RETRACTED = "retracted", "Retracted"
-
-
-# Statuses a reader may see: a retracted claim keeps its URL and shows its notice.
-PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q42: Q and a number.")
 language_validator = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Use a language code such as en, fr or pt-BR.")
@@ -309,7 +269,11 @@ class Claim(TimeStamped):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Bumped on every save; guards against lost updates."
     )
+    # "Checked": when the claim was first published with its rating; never moves afterwards.
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # "Updated" for readers and ClaimReview dateModified: the latest public verdict change or public note
+    # (services.py sets it); a silent internal edit never moves it. updated_at is the row's own save time.
+    public_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     retraction_reason = models.TextField(blank=True, editable=False)
     # Kept up to date by database triggers (claims/search.py; migration 0004): text, summary and the text of
@@ -363,11 +327,11 @@ class Claim(TimeStamped):
 
     @property
     def rating_value(self) -> int | None:
-        return verdict_rating_value(self.verdict)
+        return verdicts.rating_value(self.verdict)
 
     @property
     def verdict_meaning(self) -> str:
-        return verdict_meaning(self.verdict)
+        return verdicts.meaning(self.verdict)
 
 
 class Evidence(TimeStamped):
@@ -422,7 +386,8 @@ class VerdictChange(models.Model):
         UPDATE = "update", "Update on new evidence"
         CORRECTION = "correction", "Correction of an error"
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdict_changes")
+    # PROTECT: a rated claim is on the public record; it is retracted, never deleted.
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="verdict_changes")
     previous_verdict = models.CharField(max_length=20, choices=Verdict.choices)
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -448,6 +413,103 @@ class VerdictChange(models.Model):
 
     def __str__(self):
         return f"{self.get_previous_verdict_display()} → {self.get_verdict_display()} ({self.get_kind_display()})"
+
+
+class PublicNote(models.Model):
+    """A public note on a published claim: what changed in what readers see, and why."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Update"
+        CORRECTION = "correction", "Correction"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="public_notes")
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        help_text="Update: new information or wording. Correction: we got something wrong.",
+    )
+    reason = models.TextField(help_text="What changed and why; readers see it in the claim's history.")
+    changed_fields = models.JSONField(default=list, blank=True, help_text="What readers see that this note changed.")
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = InvalidatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "published_at", "id"]
+        indexes = [models.Index(fields=["kind", "-published_at"], name="publicnote_kind_published")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="publicnote_has_reason",
+                violation_error_message="A public note needs its reason.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.reason[:60]}"
+
+    def get_absolute_url(self):
+        return self.claim.get_absolute_url() + f"#note-{self.pk}"
+
+
+class ChangeProposal(models.Model):
+    """An editor's proposed change to a published claim, for a reviewer to make with a public note, or decline."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        MADE = "made", "Made"
+        DECLINED = "declined", "Declined"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="proposals")
+    message = models.TextField(help_text="What should change and why.")
+    changes = models.JSONField(default=dict, blank=True, help_text="The proposed new values, by field.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["state", "-proposed_at"], name="proposal_state_proposed")]
+
+    def __str__(self):
+        return f"Proposed change to “{self.claim}”"
+
+
+class PublicProfile(models.Model):
+    """How a staff member is named to readers in a claim's byline."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="public_profile")
+    public_name = models.CharField(
+        max_length=150, blank=True, help_text="Shown to readers as who checked a claim; empty: the full name."
+    )
+    history = HistoricalRecords()
+
+    objects = InvalidatingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "public name"
+
+    def __str__(self):
+        return self.public_name or str(self.user)
+
+
+def public_name(user) -> str:
+    """The name readers see for a staff member: their public name, else their full name, else their login."""
+    profile = getattr(user, "public_profile", None) if user is not None else None
+    if profile is not None and profile.public_name:
+        return profile.public_name
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 class ExternalReview(TimeStamped):

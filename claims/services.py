@@ -1,26 +1,80 @@
-"""Editorial workflow: every status and verdict change, and guarded writes.
+"""The write path: every change to the record goes through these functions.
 
-Admin actions, API views and management commands call these; nothing else
-changes a claim's status, its verdict or its version.
+The admin, the API, the importers, the demo loader and the management commands call them; nothing else creates,
+changes or deletes a domain row (the dataset restore, a lossless copy of rows and history, is the one exception:
+see exchange's dataset module). The rules they enforce live in claims/workflow.py (states, transitions, who may
+take each, the publishing standards) and claims/verdicts.py (the scale).
+
+Every function is keyword-only, atomic, checks permissions, calls full_clean() and raises ValidationError (with
+a code) on bad input or an illegal step, PermissionDenied (a RefusedError with a code where it helps) when the
+user may not. Each takes an optional `at=` moment, so that a story can be recorded with its real dates (the demo
+loader does); it defaults to now.
 """
 
+import datetime
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Claim, Status, Verdict, VerdictChange
+from . import workflow
+from .models import (
+    ChangeProposal,
+    Claim,
+    Evidence,
+    PublicNote,
+    PublicProfile,
+    Source,
+    Speaker,
+    Statement,
+    Topic,
+    VerdictChange,
+)
+from .verdicts import Verdict
+from .workflow import CHANGE_PERMISSION, DELETE_PERMISSION, PUBLISH_PERMISSION, Status
 
-PUBLISH_PERMISSION = "claims.publish_claim"
-CHANGE_PERMISSION = "claims.change_claim"
+__all__ = [
+    "CHANGE_PERMISSION",
+    "PUBLISH_PERMISSION",
+    "ConflictError",
+    "OnRecordError",
+    "RefusedError",
+    "StandardsError",
+]
 
 
 class ConflictError(ValidationError):
     """Someone else saved the claim since this writer read it."""
 
 
+class OnRecordError(ValidationError):
+    """The claim is on the public record (it has a verdict history): it is retracted, never deleted."""
+
+
+class StandardsError(ValidationError):
+    """The claim does not meet the publishing standards; `missing` lists the unmet checklist items."""
+
+    def __init__(self, missing: list[workflow.ChecklistItem]):
+        self.missing = missing
+        super().__init__([ValidationError(f"{item.label}: missing. {item.detail}", code=item.code) for item in missing])
+
+
+class RefusedError(PermissionDenied):
+    """A refusal with a code, for the API's error body (PermissionDenied carries none)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _now(at: datetime.datetime | None) -> datetime.datetime:
+    return at or timezone.now()
+
+
 def _require(user, perm: str, action: str) -> None:
-    if user is None or not user.is_authenticated or not user.has_perm(perm):
+    if not workflow.may(user, perm):
         raise PermissionDenied(f"You do not have permission to {action}.")
 
 
@@ -29,112 +83,253 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
+def _write(obj: models.Model, *, by, at=None, reason: str = "", update_fields=None) -> models.Model:
+    """Validate and save one row, its history recorded under who, when and why."""
+    obj.full_clean()
+    obj._history_user = by
+    obj._history_date = _now(at)
+    if reason:
+        obj._change_reason = reason
+    obj.save(update_fields=update_fields)
+    return obj
+
+
 def _locked(claim: Claim) -> Claim:
     """The claim as it is in the database now, locked for the rest of the transaction."""
     return Claim.objects.select_for_update().get(pk=claim.pk)
 
 
-def _save(claim: Claim, current: Claim, by, reason: str, fields: dict) -> Claim:
+def _save(claim: Claim, current: Claim, by, reason: str, fields: dict, at=None) -> Claim:
     """Write fields onto the locked row, bump the version, record who and why."""
     for name, value in fields.items():
         setattr(current, name, value)
     current.version = current.version + 1
-    current.full_clean()
-    current._history_user = by
-    current._change_reason = reason
-    current.save()
+    _write(current, by=by, at=at, reason=reason)
     # The caller's object reflects the write.
     for name in [*fields, "version", "updated_at"]:
         setattr(claim, name, getattr(current, name))
     return claim
 
 
+def _check_version(current: Claim, expected_version: int | None) -> None:
+    if expected_version is None or current.version == expected_version:
+        return
+    raise ConflictError(
+        "Someone else saved this claim since you opened it (your copy is version %(yours)s, "
+        "the saved one is version %(theirs)s). Reload it, then make your change again.",
+        code="conflict",
+        params={"yours": expected_version, "theirs": current.version},
+    )
+
+
 def claim_check_version(*, claim: Claim, expected_version: int) -> None:
     """Refuse a write based on a stale copy; call inside a transaction, before saving."""
     bumped = Claim.objects.filter(pk=claim.pk, version=expected_version).update(version=F("version") + 1)
     if not bumped:
-        current = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).first()
+        current = Claim.objects.filter(pk=claim.pk).first()
         if current is None:
             raise ConflictError("This claim has been deleted since you opened it.", code="conflict")
-        raise ConflictError(
-            "Someone else saved this claim since you opened it (your copy is version %(yours)s, "
-            "the saved one is version %(theirs)s). Reload it, then make your change again.",
-            code="conflict",
-            params={"yours": expected_version, "theirs": current},
-        )
+        _check_version(current, expected_version)
     claim.version = expected_version + 1
 
 
+# Creating, changing and deleting a claim
+
+CLAIM_FIELDS = ("text", "slug", "claimant", "first_appearance", "first_appeared_on", "summary", "language")
+
+
 @transaction.atomic
-def claim_submit(*, claim: Claim, by) -> Claim:
+def claim_create(*, by, topics: Iterable[Topic] = (), at=None, **fields) -> Claim:
+    """A new draft claim; give at least its text. Status, verdict and version come from the workflow."""
+    _require(by, "claims.add_claim", "add claims")
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise ValidationError(f"Not a field a new claim takes: {', '.join(sorted(unknown))}.", code="invalid")
+    claim = Claim(**fields, created_at=_now(at))
+    _write(claim, by=by, at=at, reason="Created")
+    if topics:
+        claim.topics.set(topics)
+    return claim
+
+
+def _changed(current: Claim, fields: dict, topics) -> list[str]:
+    names = [name for name, value in fields.items() if getattr(current, name) != value]
+    if topics is not None and {t.pk for t in topics} != set(current.topics.values_list("pk", flat=True)):
+        names.append("topics")
+    return names
+
+
+def _public_note(claim: Claim, *, by, kind: str, reason: str, changed: list[str], at=None) -> PublicNote:
+    """Write a public note on a claim on the record and move its public "updated" date."""
+    reason = (reason or "").strip()
+    errors = {}
+    if kind not in PublicNote.Kind.values:
+        errors["note_kind"] = ValidationError(
+            "Say whether this is an update or a correction: readers see which.", code="note_required"
+        )
+    if not reason:
+        errors["note_reason"] = ValidationError(
+            "Give the reason for this change to a published claim; readers will see it in its history.",
+            code="note_required",
+        )
+    if errors:
+        raise ValidationError(errors)
+    note = _write(
+        PublicNote(claim=claim, kind=kind, reason=reason, changed_fields=changed, written_by=by, published_at=_now(at)),
+        by=by,
+        at=at,
+    )
+    Claim.objects.filter(pk=claim.pk).update(public_updated_at=note.published_at)
+    claim.public_updated_at = note.published_at
+    return note
+
+
+def _require_public_change(current: Claim, by) -> None:
+    """A claim on the record changes what readers see only through a reviewer, with a public note."""
+    if current.status == Status.RETRACTED:
+        raise ValidationError(
+            "A retracted claim stays as it was withdrawn: it cannot change.", code="invalid_transition"
+        )
+    _require_reviewer(by)
+
+
+def _require_reviewer(by) -> None:
+    if not workflow.may(by, PUBLISH_PERMISSION):
+        raise RefusedError(
+            "This claim is published: a change to what readers see needs a reviewer (the publish permission) "
+            "and a public note. Propose the change for review instead.",
+            code="published_claim_locked",
+        )
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim,
+    by,
+    expected_version: int | None = None,
+    topics: Iterable[Topic] | None = None,
+    note_kind: str = "",
+    note_reason: str = "",
+    at=None,
+    **fields,
+) -> Claim:
+    """Change a claim's own fields (not its status or verdict: those are the workflow's).
+
+    expected_version: the version the writer read; a stale one is a ConflictError and nothing is written.
+    On a published claim a change to what readers see needs the publish permission and a public note
+    (note_kind "update" or "correction", note_reason); it is then shown in the claim's public history.
+    """
+    _require(by, CHANGE_PERMISSION, "change claims")
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise ValidationError(
+            f"Not a field you can change here: {', '.join(sorted(unknown))}. Status and verdict change "
+            "through the workflow.",
+            code="invalid",
+        )
+    current = _locked(claim)
+    _check_version(current, expected_version)
+    topics = list(topics) if topics is not None else None
+    if "slug" in fields and fields["slug"] != current.slug and current.published_at is not None:
+        raise _field_error("slug", "A published claim's address is fixed: its slug cannot change.", "slug_fixed")
+    changed = _changed(current, fields, topics)
+    public = [name for name in changed if name in workflow.PUBLIC_FIELDS]
+    if public and workflow.is_on_record(current):
+        _require_public_change(current, by)
+        _public_note(current, by=by, kind=note_kind, reason=note_reason, changed=public, at=at)
+        claim.public_updated_at = current.public_updated_at
+    elif note_kind or note_reason:
+        raise _field_error(
+            "note_reason", "A public note goes with a change to what readers see of a published claim.", "no_change"
+        )
+    if not changed:
+        return claim
+    _save(claim, current, by, "Changed: " + ", ".join(changed), fields, at=at)
+    if topics is not None and "topics" in changed:
+        current.topics.set(topics)
+    return claim
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, by, expected_version: int | None = None) -> None:
+    """Delete a claim that never went on the record; a rated one is retracted instead."""
+    _require(by, DELETE_PERMISSION, "delete claims")
+    current = _locked(claim)
+    _check_version(current, expected_version)
+    if current.verdict_changes.exists() or current.public_notes.exists() or current.published_at is not None:
+        raise OnRecordError(
+            "This claim has a public verdict history, so it cannot be deleted: retract it instead, with a reason.",
+            code="has_verdict_history",
+        )
+    current._history_user = by
+    current.delete()
+
+
+# The workflow
+
+
+def _transition(name: str, claim: Claim, by, *, at=None, reason: str = "", **fields) -> tuple[Claim, Claim]:
+    spec = workflow.TRANSITIONS[name]
+    _require(by, spec.permission, spec.action)
+    if spec.needs_reason and not (reason or "").strip():
+        raise _field_error("reason", f"Give the reason ({spec.label.lower()}); readers will see it.", "required")
+    current = _locked(claim)
+    if current.status != spec.source:
+        raise ValidationError(
+            f"Only {workflow.STATUS_PHRASES[spec.source]} can be {spec.done}; "
+            f"this claim is {current.get_status_display().lower()}.",
+            code="invalid_transition",
+        )
+    return claim, current
+
+
+@transaction.atomic
+def claim_submit(*, claim: Claim, by, at=None) -> Claim:
     """Send a draft to review."""
-    _require(by, CHANGE_PERMISSION, "send claims to review")
-    current = _locked(claim)
-    if current.status != Status.DRAFT:
-        raise ValidationError(
-            f"Only a draft can be sent to review; this claim is {current.get_status_display().lower()}.",
-            code="invalid_transition",
-        )
-    return _save(claim, current, by, "Sent to review", {"status": Status.IN_REVIEW})
+    claim, current = _transition("submit", claim, by)
+    return _save(claim, current, by, "Sent to review", {"status": Status.IN_REVIEW}, at=at)
 
 
 @transaction.atomic
-def claim_send_back(*, claim: Claim, by) -> Claim:
+def claim_send_back(*, claim: Claim, by, at=None) -> Claim:
     """Return a claim in review to its editors as a draft."""
-    _require(by, PUBLISH_PERMISSION, "send claims back to draft")
-    current = _locked(claim)
-    if current.status != Status.IN_REVIEW:
-        raise ValidationError(
-            f"Only a claim in review can be sent back to draft; this claim is {current.get_status_display().lower()}.",
-            code="invalid_transition",
-        )
-    return _save(claim, current, by, "Sent back to draft", {"status": Status.DRAFT})
+    claim, current = _transition("send_back", claim, by)
+    return _save(claim, current, by, "Sent back to draft", {"status": Status.DRAFT}, at=at)
 
 
 @transaction.atomic
-def claim_publish(*, claim: Claim, by) -> Claim:
-    """Publish a reviewed, rated claim."""
-    _require(by, PUBLISH_PERMISSION, "publish claims")
-    current = _locked(claim)
-    if current.status != Status.IN_REVIEW:
-        raise ValidationError(
-            f"Only a claim in review can be published; this claim is {current.get_status_display().lower()}.",
-            code="invalid_transition",
-        )
-    if current.verdict == Verdict.UNVERIFIED:
-        raise ValidationError(
-            "Set a verdict before publishing: a published claim cannot be 'Not yet rated'.", code="unrated"
-        )
+def claim_publish(*, claim: Claim, by, at=None) -> Claim:
+    """Publish a reviewed claim that meets the publishing standards (workflow.publish_checklist)."""
+    claim, current = _transition("publish", claim, by)
+    missing = workflow.publish_problems(current)
+    if missing:
+        raise StandardsError(missing)
+    when = _now(at)
     fields = {"status": Status.PUBLISHED}
     if current.published_at is None:
-        fields["published_at"] = timezone.now()
-    return _save(claim, current, by, "Published", fields)
+        fields["published_at"] = when
+        fields["public_updated_at"] = when
+    return _save(claim, current, by, "Published", fields, at=at)
 
 
 @transaction.atomic
-def claim_retract(*, claim: Claim, by, reason: str) -> Claim:
+def claim_retract(*, claim: Claim, by, reason: str, at=None) -> Claim:
     """Retract a published claim; it keeps its URL and shows the reason."""
-    _require(by, PUBLISH_PERMISSION, "retract claims")
     reason = (reason or "").strip()
-    if not reason:
-        raise _field_error("reason", "Give the reason for the retraction; readers will see it.", "required")
-    current = _locked(claim)
-    if current.status != Status.PUBLISHED:
-        raise ValidationError(
-            f"Only a published claim can be retracted; this claim is {current.get_status_display().lower()}.",
-            code="invalid_transition",
-        )
-    return _save(
-        claim,
-        current,
-        by,
-        f"Retracted: {reason}",
-        {"status": Status.RETRACTED, "retraction_reason": reason, "retracted_at": timezone.now()},
-    )
+    claim, current = _transition("retract", claim, by, reason=reason)
+    when = _now(at)
+    fields = {
+        "status": Status.RETRACTED,
+        "retraction_reason": reason,
+        "retracted_at": when,
+        "public_updated_at": when,
+    }
+    return _save(claim, current, by, f"Retracted: {reason}", fields, at=at)
 
 
 @transaction.atomic
-def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str) -> VerdictChange:
+def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str, at=None) -> VerdictChange:
     """Rate a claim, or change its rating, keeping the change in its public history."""
     _require(by, PUBLISH_PERMISSION, "set verdicts")
     reason = (reason or "").strip()
@@ -142,6 +337,10 @@ def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str)
     if verdict not in Verdict.values:
         errors["verdict"] = ValidationError(
             f"'{verdict}' is not a verdict; choose one of: {', '.join(Verdict.values)}.", code="invalid_choice"
+        )
+    elif verdict == Verdict.UNVERIFIED:
+        errors["verdict"] = ValidationError(
+            "'Not yet rated' is not a verdict to give: choose a rating from the scale.", code="invalid_choice"
         )
     if kind not in VerdictChange.Kind.values:
         errors["kind"] = ValidationError(
@@ -157,8 +356,6 @@ def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str)
         raise ValidationError("A retracted claim's verdict cannot change.", code="invalid_transition")
     if verdict == current.verdict:
         raise _field_error("verdict", f"The claim is already rated '{current.get_verdict_display()}'.", "unchanged")
-    if verdict == Verdict.UNVERIFIED and current.status == Status.PUBLISHED:
-        raise _field_error("verdict", "A published claim cannot go back to 'Not yet rated'.", "invalid_transition")
     rated_before = current.verdict_changes.exists()
     if kind == VerdictChange.Kind.INITIAL and rated_before:
         raise _field_error("kind", "This claim has been rated before: use 'update' or 'correction'.", "invalid_kind")
@@ -166,17 +363,227 @@ def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str)
         raise _field_error(
             "kind", "This claim has not been rated yet: its first verdict is an 'initial' rating.", "invalid_kind"
         )
-    change = VerdictChange(
-        claim=current,
-        previous_verdict=current.verdict,
-        verdict=verdict,
-        kind=kind,
-        reason=reason,
-        changed_by=by,
-        changed_at=timezone.now(),
+    when = _now(at)
+    change = _write(
+        VerdictChange(
+            claim=current,
+            previous_verdict=current.verdict,
+            verdict=verdict,
+            kind=kind,
+            reason=reason,
+            changed_by=by,
+            changed_at=when,
+        ),
+        by=by,
+        at=at,
     )
-    change.full_clean()
-    change._history_user = by
-    change.save()
-    _save(claim, current, by, f"Verdict: {reason}", {"verdict": verdict})
+    fields = {"verdict": verdict}
+    if workflow.is_on_record(current):
+        fields["public_updated_at"] = when
+    _save(claim, current, by, f"Verdict: {reason}", fields, at=at)
     return change
+
+
+# Public notes and proposed changes
+
+
+@transaction.atomic
+def claim_add_note(*, claim: Claim, by, kind: str, reason: str, at=None) -> PublicNote:
+    """A public note on a published claim without a change of its fields (e.g. a correction of wording
+    made elsewhere, or new context)."""
+    current = _locked(claim)
+    if not workflow.is_on_record(current):
+        raise ValidationError("Public notes go on published claims.", code="invalid_transition")
+    _require_public_change(current, by)
+    note = _public_note(current, by=by, kind=kind, reason=reason, changed=[], at=at)
+    claim.public_updated_at = current.public_updated_at
+    return note
+
+
+@transaction.atomic
+def proposal_create(*, claim: Claim, by, message: str, changes: dict | None = None, at=None) -> ChangeProposal:
+    """An editor proposes a change to a published claim for a reviewer to make (or not)."""
+    _require(by, CHANGE_PERMISSION, "propose changes")
+    message = (message or "").strip()
+    if not message:
+        raise _field_error("message", "Say what should change and why.", "required")
+    return _write(
+        ChangeProposal(claim=claim, message=message, changes=changes or {}, proposed_by=by, proposed_at=_now(at)),
+        by=by,
+        at=at,
+    )
+
+
+@transaction.atomic
+def proposal_close(*, proposal: ChangeProposal, by, outcome: str, at=None) -> ChangeProposal:
+    """A reviewer marks a proposed change as made (after making it with claim_update) or declined."""
+    _require(by, PUBLISH_PERMISSION, "close proposed changes")
+    if outcome not in (ChangeProposal.State.MADE, ChangeProposal.State.DECLINED):
+        raise _field_error("outcome", "A proposal is closed as made or declined.", "invalid_choice")
+    if proposal.state != ChangeProposal.State.OPEN:
+        raise ValidationError("This proposal is already closed.", code="invalid_transition")
+    proposal.state = outcome
+    proposal.closed_by = by
+    proposal.closed_at = _now(at)
+    return _write(proposal, by=by, at=at)
+
+
+# Evidence: part of what readers see of a claim
+
+
+def _evidence_rule(claim: Claim, by, note_kind: str, note_reason: str, changed: str, at=None) -> None:
+    current = _locked(claim)
+    if workflow.is_on_record(current):
+        _require_public_change(current, by)
+        _public_note(current, by=by, kind=note_kind, reason=note_reason, changed=[changed], at=at)
+        claim.public_updated_at = current.public_updated_at
+
+
+EVIDENCE_FIELDS = ("stance", "rank", "deprecation_reason", "note")
+
+
+@transaction.atomic
+def evidence_create(
+    *, claim: Claim, statement: Statement, by, note_kind: str = "", note_reason: str = "", at=None, **fields
+) -> Evidence:
+    """Cite a statement as evidence for a claim (on a published claim: a reviewer, with a public note)."""
+    _require(by, "claims.add_evidence", "add evidence")
+    evidence = Evidence(claim=claim, statement=statement, **{k: v for k, v in fields.items() if k in EVIDENCE_FIELDS})
+    evidence.full_clean()
+    _evidence_rule(claim, by, note_kind, note_reason, "evidence", at=at)
+    return _write(evidence, by=by, at=at)
+
+
+@transaction.atomic
+def evidence_update(
+    *, evidence: Evidence, by, note_kind: str = "", note_reason: str = "", at=None, **fields
+) -> Evidence:
+    """Change how a statement bears on a claim (its stance, rank, reason or note)."""
+    _require(by, "claims.change_evidence", "change evidence")
+    unknown = set(fields) - {*EVIDENCE_FIELDS, "claim", "statement"}
+    if unknown:
+        raise ValidationError(f"Not a field of evidence: {', '.join(sorted(unknown))}.", code="invalid")
+    changed = {k: v for k, v in fields.items() if getattr(evidence, k) != v}
+    if not changed:
+        return evidence
+    claims = {evidence.claim_id: evidence.claim}
+    if "claim" in changed:
+        claims[changed["claim"].pk] = changed["claim"]
+    for name, value in changed.items():
+        setattr(evidence, name, value)
+    evidence.full_clean()
+    for claim in claims.values():
+        _evidence_rule(claim, by, note_kind, note_reason, "evidence", at=at)
+    return _write(evidence, by=by, at=at)
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence, by, note_kind: str = "", note_reason: str = "", at=None) -> None:
+    """Remove evidence (on a published claim, setting it aside as deprecated keeps the trace: prefer that)."""
+    _require(by, "claims.delete_evidence", "delete evidence")
+    _evidence_rule(evidence.claim, by, note_kind, note_reason, "evidence", at=at)
+    evidence._history_user = by
+    evidence.delete()
+
+
+# Topics, speakers, sources and statements: plain records, validated and traced
+
+
+def _record_create(model, perm: str, by, at, fields: dict, m2m: dict | None = None):
+    _require(by, perm, f"add {model._meta.verbose_name_plural}")
+    obj = model(**fields)
+    if hasattr(obj, "created_at"):
+        obj.created_at = _now(at)
+    _write(obj, by=by, at=at)
+    for name, values in (m2m or {}).items():
+        getattr(obj, name).set(values)
+    return obj
+
+
+def _record_update(obj, perm: str, by, at, fields: dict):
+    _require(by, perm, f"change {obj._meta.verbose_name_plural}")
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return _write(obj, by=by, at=at)
+
+
+def _record_delete(obj, perm: str, by) -> None:
+    _require(by, perm, f"delete {obj._meta.verbose_name_plural}")
+    obj._history_user = by
+    obj.delete()  # ProtectedError while other rows refer to it: the caller says what holds it
+
+
+@transaction.atomic
+def topic_create(*, by, at=None, **fields) -> Topic:
+    return _record_create(Topic, "claims.add_topic", by, at, fields)
+
+
+@transaction.atomic
+def topic_update(*, topic: Topic, by, at=None, **fields) -> Topic:
+    return _record_update(topic, "claims.change_topic", by, at, fields)
+
+
+@transaction.atomic
+def topic_delete(*, topic: Topic, by) -> None:
+    _record_delete(topic, "claims.delete_topic", by)
+
+
+@transaction.atomic
+def speaker_create(*, by, at=None, **fields) -> Speaker:
+    return _record_create(Speaker, "claims.add_speaker", by, at, fields)
+
+
+@transaction.atomic
+def speaker_update(*, speaker: Speaker, by, at=None, **fields) -> Speaker:
+    return _record_update(speaker, "claims.change_speaker", by, at, fields)
+
+
+@transaction.atomic
+def speaker_delete(*, speaker: Speaker, by) -> None:
+    _record_delete(speaker, "claims.delete_speaker", by)
+
+
+@transaction.atomic
+def source_create(*, by, at=None, **fields) -> Source:
+    return _record_create(Source, "claims.add_source", by, at, fields)
+
+
+@transaction.atomic
+def source_update(*, source: Source, by, at=None, **fields) -> Source:
+    return _record_update(source, "claims.change_source", by, at, fields)
+
+
+@transaction.atomic
+def source_delete(*, source: Source, by) -> None:
+    _record_delete(source, "claims.delete_source", by)
+
+
+@transaction.atomic
+def statement_create(*, by, at=None, **fields) -> Statement:
+    return _record_create(Statement, "claims.add_statement", by, at, fields)
+
+
+@transaction.atomic
+def statement_update(*, statement: Statement, by, at=None, **fields) -> Statement:
+    """Change a statement. Cited by a published claim, its words are part of that fact check: a reviewer's."""
+    if (
+        any(getattr(statement, k) != v for k, v in fields.items())
+        and statement.evidence.filter(claim__status__in=workflow.PUBLIC_STATUSES).exists()
+    ):
+        _require_reviewer(by)
+    return _record_update(statement, "claims.change_statement", by, at, fields)
+
+
+@transaction.atomic
+def statement_delete(*, statement: Statement, by) -> None:
+    _record_delete(statement, "claims.delete_statement", by)
+
+
+@transaction.atomic
+def public_name_set(*, user, by, public_name: str) -> PublicProfile:
+    """How a staff member is named in bylines; each may set their own, an admin anyone's."""
+    if by is None or not by.is_authenticated or (by.pk != user.pk and not by.has_perm("claims.change_publicprofile")):
+        raise PermissionDenied("You may set only your own public name.")
+    profile = PublicProfile.objects.filter(user=user).first() or PublicProfile(user=user)
+    profile.public_name = (public_name or "").strip()
+    return _write(profile, by=by)

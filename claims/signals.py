@@ -7,11 +7,33 @@ No business logic here (see DESIGN.md): writes go through claims/services.py; th
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from .cache import content_written
-from .models import Claim, Evidence, ExternalReview, Source, Speaker, Statement, Topic, VerdictChange
+from .models import (
+    Claim,
+    Evidence,
+    ExternalReview,
+    PublicNote,
+    PublicProfile,
+    Source,
+    Speaker,
+    Statement,
+    Topic,
+    VerdictChange,
+)
 from .search import ensure_sqlite_search
 
 # Everything a public page or an API read shows.
-CONTENT_MODELS = [Claim, Evidence, VerdictChange, Statement, Source, Speaker, Topic, ExternalReview]
+CONTENT_MODELS = [
+    Claim,
+    Evidence,
+    VerdictChange,
+    PublicNote,
+    PublicProfile,
+    Statement,
+    Source,
+    Speaker,
+    Topic,
+    ExternalReview,
+]
 
 
 def content_changed(sender, using=None, **kwargs):

@@ -14,11 +14,10 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from . import keyset
+from . import keyset, verdicts
 from .cache import cache_public_page
 from .claimreview import claim_review, to_script_json
 from .models import (
-    VERDICT_SCALE,
     Claim,
     Evidence,
     Source,
@@ -52,7 +51,7 @@ RELATED_LIMIT = 5
 PUBLIC_MAX_AGE = 60
 
 # Verdicts a reader can meet on a public claim, in scale order.
-RATED_VERDICTS = [v for v in Verdict if v != Verdict.UNVERIFIED]
+RATED_VERDICTS = verdicts.RATINGS
 ORDERINGS = {"newest": ("-published_at", "-pk"), "updated": ("-updated_at", "-pk")}
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RANK_ORDER = {Evidence.Rank.PREFERRED: 0, Evidence.Rank.NORMAL: 1, Evidence.Rank.DEPRECATED: 2}
@@ -439,10 +438,7 @@ def topic_detail(request, slug):
 
 @reader_page
 def methodology(request):
-    scale = [
-        {"verdict": v.value, "label": v.label, "rating": VERDICT_SCALE[v][0], "meaning": VERDICT_SCALE[v][1]}
-        for v in Verdict
-    ]
+    scale = verdicts.table()
     meta = {
         "title": "How we rate claims",
         "description": "Our rating scale and what each verdict means, how we choose and cite sources, "

@@ -100,6 +100,14 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     status = Status.DRAFT
     verdict = Verdict.UNVERIFIED
 
+    class Params:
+        # Meets the publishing standards but for its verdict: a written fact check and a sourced,
+        # supporting statement (claims.workflow.publish_checklist).
+        ready = factory.Trait(
+            summary="We read what the sources say and weighed it against the claim.",
+            cited=factory.RelatedFactory("tests.factories.EvidenceFactory", factory_related_name="claim"),
+        )
+
     @factory.post_generation
     def topics(self, create, extracted, **kwargs):
         if create and extracted:

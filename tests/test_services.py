@@ -14,7 +14,7 @@ INITIAL, UPDATE, CORRECTION = VerdictChange.Kind.INITIAL, VerdictChange.Kind.UPD
 
 
 def in_review(**kwargs):
-    return ClaimFactory(status=Status.IN_REVIEW, **kwargs)
+    return ClaimFactory(status=Status.IN_REVIEW, ready=True, **kwargs)
 
 
 def rated_in_review(reviewer, verdict=Verdict.FALSE):
@@ -108,7 +108,7 @@ def test_publish_refuses_unrated_claim(reviewer):
     claim = in_review()
     with pytest.raises(ValidationError, match="Set a verdict before publishing") as excinfo:
         services.claim_publish(claim=claim, by=reviewer)
-    assert excinfo.value.code == "unrated"
+    assert [item.code for item in excinfo.value.missing] == ["unrated"]
     assert saved(claim).status == Status.IN_REVIEW
 
 
@@ -276,10 +276,12 @@ def test_published_claim_cannot_go_back_to_unverified(reviewer):
     assert saved(claim).verdict == Verdict.FALSE
 
 
-def test_unpublished_claim_may_go_back_to_unverified(reviewer):
+def test_not_yet_rated_is_not_a_verdict_to_give(reviewer):
     claim = rated_in_review(reviewer)
-    services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.UNVERIFIED, kind=CORRECTION, reason="Redo.")
-    assert saved(claim).verdict == Verdict.UNVERIFIED
+    with pytest.raises(ValidationError) as excinfo:
+        services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.UNVERIFIED, kind=CORRECTION, reason="Redo.")
+    assert excinfo.value.error_dict["verdict"][0].code == "invalid_choice"
+    assert saved(claim).verdict == Verdict.FALSE
 
 
 def test_editor_cannot_set_verdict(editor):
@@ -307,7 +309,7 @@ def test_unsaved_verdict_change_leaves_claim_untouched_when_it_fails(reviewer, m
 
 
 def test_every_transition_bumps_the_version(editor, reviewer):
-    claim = ClaimFactory()
+    claim = ClaimFactory(ready=True)
     versions = [saved(claim).version]
     services.claim_submit(claim=claim, by=editor)
     versions.append(saved(claim).version)
@@ -368,7 +370,7 @@ def test_two_writers_second_one_loses(editor):
 
 
 def test_history_rows_record_the_acting_user_and_reason(editor, reviewer):
-    claim = ClaimFactory()
+    claim = ClaimFactory(ready=True)
     services.claim_submit(claim=claim, by=editor)
     services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.TRUE, kind=INITIAL, reason="On the record.")
     services.claim_publish(claim=claim, by=reviewer)

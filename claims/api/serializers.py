@@ -14,9 +14,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
+from claims import verdicts
 from claims.claimreview import canonical_url, is_exportable
 from claims.models import (
-    VERDICT_SCALE,
     Claim,
     Evidence,
     Source,
@@ -257,9 +257,6 @@ CLAIM_READ_ONLY_HINTS = {
 }
 
 
-VERDICT_LABELS = dict(Verdict.choices)  # get_verdict_display() without rebuilding the choices on each call
-
-
 # What the claim list reads of each claim: ClaimViewSet lists rows of these values, not model instances.
 CLAIM_LIST_COLUMNS = [
     "id",
@@ -366,7 +363,7 @@ class ClaimSerializer(ApiModelSerializer):
             "topics": topics,
             "summary": claim.summary,
             "verdict": claim.verdict,
-            "verdict_label": VERDICT_LABELS.get(claim.verdict, claim.verdict),
+            "verdict_label": verdicts.label(claim.verdict),
             "status": claim.status,
             "language": claim.language,
             "version": claim.version,
@@ -460,15 +457,4 @@ class VerdictScaleSerializer(serializers.Serializer):
 
 
 def verdict_scale() -> list[dict]:
-    return [
-        {
-            "value": verdict.value,
-            "label": verdict.label,
-            "meaning": meaning,
-            "rating_value": rating,
-            "best_rating": 5,
-            "worst_rating": 1,
-            "exported": verdict != Verdict.UNVERIFIED,
-        }
-        for verdict, (rating, meaning) in VERDICT_SCALE.items()
-    ]
+    return [{k: v for k, v in row.items() if k != "export_note"} for row in verdicts.table()]

@@ -4,15 +4,16 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from claims import verdicts
 from claims.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
-from claims.models import Claim, Verdict
+from claims.models import Claim
 
 
 def exportable_claims():
     """Published, rated claims, ready for claim_review() without further queries."""
     return (
         Claim.objects.published()
-        .exclude(verdict=Verdict.UNVERIFIED)
+        .filter(verdict__in=verdicts.EXPORTED)
         .select_related(*CLAIMREVIEW_SELECT)
         .prefetch_related(*CLAIMREVIEW_PREFETCH)
         .order_by("-id")

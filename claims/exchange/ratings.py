@@ -17,7 +17,8 @@ the review keeps its original text and the newsroom rates the claim itself.
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from claims.models import Verdict
+from claims import verdicts
+from claims.verdicts import Verdict
 
 # Our verdict for each common textual rating (keys are normalized: see normalize_rating).
 TEXTUAL_RATINGS: dict[str, str] = {
@@ -67,17 +68,10 @@ TEXTUAL_RATINGS: dict[str, str] = {
     "lacks evidence": Verdict.UNPROVEN,
 }
 
-# Our verdict for each point of the 1..5 scale (DESIGN.md "Verdicts").
-SCALE_VERDICTS: dict[int, str] = {
-    5: Verdict.TRUE,
-    4: Verdict.MOSTLY_TRUE,
-    3: Verdict.MIXED,
-    2: Verdict.MOSTLY_FALSE,
-    1: Verdict.FALSE,
-}
+SCALE_VERDICTS = verdicts.BY_RATING  # our verdict for each point of the 1..5 scale
 
-DEFAULT_BEST = Decimal(5)
-DEFAULT_WORST = Decimal(1)
+DEFAULT_BEST = Decimal(verdicts.BEST_RATING)
+DEFAULT_WORST = Decimal(verdicts.WORST_RATING)
 
 
 def normalize_rating(text: str) -> str:

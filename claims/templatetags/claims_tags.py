@@ -2,7 +2,7 @@ from django import template
 from django.template.defaultfilters import striptags, truncatechars
 
 from ..markdown import render_markdown
-from ..models import verdict_meaning as _verdict_meaning
+from ..verdicts import meaning as _verdict_meaning
 
 register = template.Library()
 
