@@ -279,7 +279,9 @@ def test_published_claim_cannot_go_back_to_unverified(reviewer):
 def test_not_yet_rated_is_not_a_verdict_to_give(reviewer):
     claim = rated_in_review(reviewer)
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.UNVERIFIED, kind=CORRECTION, reason="Redo.")
+        services.claim_set_verdict(
+            claim=claim, by=reviewer, verdict=Verdict.UNVERIFIED, kind=CORRECTION, reason="Redo."
+        )
     assert excinfo.value.error_dict["verdict"][0].code == "invalid_choice"
     assert saved(claim).verdict == Verdict.FALSE
 
