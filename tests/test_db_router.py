@@ -28,7 +28,7 @@ from claims.cache import RECENT_WRITE_KEY
 from claims.db_router import PIN_COOKIE, ReplicaPinMiddleware, ReplicaRouter, current_request
 from claims.models import Claim, Topic
 from tests.factories import EditorFactory, PublishedClaimFactory, TopicFactory
-from tests.test_settings import SECRET, run
+from tests.helpers import SECRET, run
 
 API = "/api/v1/"
 MIDDLEWARE = "claims.db_router.ReplicaPinMiddleware"

@@ -17,6 +17,7 @@ from claims import views
 from claims.claimreview import claim_review
 from claims.models import Claim, Evidence, Status, Verdict, VerdictChange
 from tests.factories import (
+    EDITORS,
     ClaimFactory,
     EvidenceFactory,
     PublishedClaimFactory,
@@ -390,7 +391,7 @@ def test_nothing_in_draft_reaches_a_reader(client, story, who):
     if who == "reader":
         client.force_login(UserFactory())
     elif who == "editor_without_staff":
-        user = UserFactory(groups=["Editors"])  # has view_claim, but is not staff
+        user = UserFactory(groups=[EDITORS])  # has view_claim, but is not staff
         client.force_login(user)
     secrets = [
         "Draft claim nobody may see.",

@@ -20,7 +20,7 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from tests.factories import EvidenceFactory, PublishedClaimFactory, StatementFactory, TopicFactory
-from tests.test_settings import ROOT, SECRET, clean_env, run
+from tests.helpers import ROOT, SECRET, clean_env, run
 
 # The documented production environment (README "Running in production"), with a throw-away database.
 PRODUCTION = {"DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "factcheck.example.org"}

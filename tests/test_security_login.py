@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from claims.auth_backends import client_ip
 from tests.factories import EditorFactory, PublishedClaimFactory, ReviewerFactory
-from tests.test_settings import ROOT, SECRET, clean_env
+from tests.helpers import ROOT, SECRET, clean_env
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 LIMIT = 3
