@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from .cache import InvalidatingQuerySet
 from .normalize import normalize_url
+from .querysets import ContentQuerySet
 
 SLUG_MAX_LENGTH = 80
 
@@ -122,7 +122,7 @@ class Topic(models.Model):
         return reverse("claims:topic_detail", kwargs={"slug": self.slug})
 
 
-class SpeakerQuerySet(InvalidatingQuerySet):
+class SpeakerQuerySet(ContentQuerySet):
     def visible_to(self, user):
         if can_see_unpublished(user):
             return self
@@ -175,7 +175,7 @@ class Speaker(TimeStamped):
         return reverse("claims:speaker_detail", kwargs={"slug": self.slug})
 
 
-class SourceQuerySet(InvalidatingQuerySet):
+class SourceQuerySet(ContentQuerySet):
     def visible_to(self, user):
         if can_see_unpublished(user):
             return self
@@ -228,7 +228,7 @@ class Source(TimeStamped):
         return reverse("claims:source_detail", kwargs={"pk": self.pk})
 
 
-class StatementQuerySet(InvalidatingQuerySet):
+class StatementQuerySet(ContentQuerySet):
     def public(self):
         return self.filter(Exists(Evidence.objects.filter(statement=OuterRef("pk"), claim__status__in=PUBLIC_STATUSES)))
 
@@ -266,7 +266,7 @@ class Statement(TimeStamped):
         return self.source.get_absolute_url() + f"#statement-{self.pk}"
 
 
-class ClaimQuerySet(InvalidatingQuerySet):
+class ClaimQuerySet(ContentQuerySet):
     def public(self):
         """Published and retracted claims: what a reader may see."""
         return self.filter(status__in=PUBLIC_STATUSES)
@@ -389,7 +389,7 @@ class Evidence(TimeStamped):
     note = models.TextField(blank=True, help_text="How the statement bears on the claim.")
     history = HistoricalRecords()
 
-    objects = InvalidatingQuerySet.as_manager()
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "rank", "id"]
@@ -433,7 +433,7 @@ class VerdictChange(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
-    objects = InvalidatingQuerySet.as_manager()
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "changed_at", "id"]

@@ -14,8 +14,9 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from factcheck.cache import cache_public_page
+
 from . import keyset
-from .cache import cache_public_page
 from .claimreview import claim_review, to_script_json
 from .models import (
     VERDICT_SCALE,
@@ -63,7 +64,7 @@ def reader_page(view):
 
     Staff who can see unpublished work get `private, no-store` and no ETag, so no cache ever keeps a
     page with drafts on it; other signed-in users get `private`; anonymous readers a short public max-age,
-    and the page from the shared cache until content changes (claims/cache.py).
+    and the page from the shared cache until content changes (factcheck/cache.py).
     """
 
     @require_safe

@@ -6,7 +6,7 @@ from tests.factories import EditorFactory, ReviewerFactory, UserFactory, ensure_
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Pages and API reads are cached (claims/cache.py): each test starts with an empty cache."""
+    """Pages and API reads are cached (factcheck/cache.py): each test starts with an empty cache."""
     cache.clear()
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims.auth_backends import client_ip
+from factcheck.auth_backends import client_ip
 from tests.factories import EditorFactory, PublishedClaimFactory, ReviewerFactory
 from tests.helpers import ROOT, SECRET, clean_env
 

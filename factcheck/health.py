@@ -23,7 +23,7 @@ def _answers(conn) -> bool:
 @require_safe
 def healthz(request):
     """200 while the primary answers, 503 when it does not. Replicas are reported, not required: their reads go
-    to the primary while they are down (claims/db_router.py), and every web machine shares them."""
+    to the primary while they are down (factcheck/db_router.py), and every web machine shares them."""
     body = {"status": "ok", "database": "ok"}
     if settings.DATABASE_REPLICAS:
         body["replicas"] = {

@@ -2,7 +2,7 @@
 
 Every cached page or API response is stored under a key that includes the current *content generation*, a
 counter kept in the cache itself. Any write to a claim, its evidence, its verdict history, a statement, a
-source, a speaker, a topic or an external review bumps the counter (claims/signals.py), so that every entry
+source, a speaker, a topic or an external review bumps the counter (factcheck/apps.py), so that every entry
 stored before the write is never read again (it expires on its own). A generation counter costs one cache
 read per request and needs no list of which URLs show which objects.
 
@@ -16,7 +16,7 @@ memory otherwise. Local memory is per process: with several processes a write re
 caches only when their entries expire (``PAGE_CACHE_SECONDS``), so run more than one process with Redis.
 A cache that is down never breaks a page: it is skipped and the page is built as if there were no cache.
 
-With read replicas (claims/db_router.py) a page built just after a write could read a replica that does not have
+With read replicas (factcheck/db_router.py) a page built just after a write could read a replica that does not have
 the write yet, and cache the old content under the new generation until the next write or the entry's expiry.
 So a write also marks the cache "recently written" for DATABASE_REPLICA_PIN_SECONDS, and a page or API read built
 while the mark is there reads the primary. Without replicas nothing of this runs.
@@ -30,11 +30,10 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 
-from claims import db_router
+from factcheck import db_router
 
 logger = logging.getLogger(__name__)
 
@@ -214,28 +213,15 @@ class CachedReadsMixin:
         return response
 
 
-class InvalidatingQuerySet(QuerySet):
-    """A QuerySet whose bulk writes (which send no model signals) also invalidate the cache."""
-
-    def update(self, **kwargs):
-        rows = super().update(**kwargs)
-        content_written(self.db)
-        return rows
-
-    def bulk_create(self, *args, **kwargs):
-        objs = super().bulk_create(*args, **kwargs)
-        content_written(self.db)
-        return objs
-
-    def bulk_update(self, *args, **kwargs):
-        rows = super().bulk_update(*args, **kwargs)
-        content_written(self.db)
-        return rows
-
-
 def content_written(using) -> None:
     # Now, so that this process never serves what was cached before the write; and again after the commit,
     # so that a page another request cached between the write and the commit (showing the old rows) is
     # not served either.
     bump_generation()
     transaction.on_commit(bump_generation, using=using)
+
+
+def content_changed(sender, using=None, **kwargs) -> None:
+    """Receiver of every content write: post_save, post_delete and m2m_changed of the content models, and the
+    domain's records_written after a bulk write (connected in factcheck/apps.py)."""
+    content_written(using)

@@ -34,7 +34,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 logger = logging.getLogger(__name__)
 
 PIN_COOKIE = "factcheck_primary"
-PIN_SALT = "claims.db_router.pin"
+PIN_SALT = "claims.db_router.pin"  # the module's old path: kept, so that cookies already signed stay valid
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REPLICA_RETRY_SECONDS = 30
 
