@@ -14,10 +14,10 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from exchange.claimreview import claim_review, to_script_json
 from factcheck.cache import cache_public_page
 
 from . import keyset
-from .claimreview import claim_review, to_script_json
 from .models import (
     VERDICT_SCALE,
     Claim,

@@ -10,7 +10,7 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_PATH, admin.site.urls),
-    path("api/v1/", include("claims.api.exchange")),  # ClaimReview feed and import
+    path("api/v1/", include("exchange.api")),  # ClaimReview feed and import
     path("api/v1/", include("claims.api.urls")),
     path("", include("claims.urls")),
 ]

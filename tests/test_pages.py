@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import views
-from claims.claimreview import claim_review
 from claims.models import Claim, Evidence, Status, Verdict, VerdictChange
+from exchange.claimreview import claim_review
 from tests.factories import (
     EDITORS,
     ClaimFactory,

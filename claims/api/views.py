@@ -13,8 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import services
-from claims.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
-from claims.exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
 from claims.filters import (
     ApiOrderingFilter,
     ClaimFilter,
@@ -26,6 +24,8 @@ from claims.filters import (
     TopicFilter,
 )
 from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
+from exchange.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
+from exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
 from factcheck.cache import CachedReadsMixin
 
 from . import serializers as s

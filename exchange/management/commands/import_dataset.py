@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.exchange.dataset import DatasetError, import_dataset
+from exchange.dataset import DatasetError, import_dataset
 
 
 class Command(BaseCommand):

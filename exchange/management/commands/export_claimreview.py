@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from claims.exchange.claimreview_export import build_feed, exportable_claims, feed_date_modified
+from exchange.claimreview_export import build_feed, exportable_claims, feed_date_modified
 
 
 class Command(BaseCommand):

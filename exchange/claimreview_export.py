@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from claims.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
 from claims.models import Claim, Verdict
+from exchange.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
 
 
 def exportable_claims():

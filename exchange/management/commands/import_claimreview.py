@@ -3,7 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.exchange.claimreview_import import PROGRESS_EVERY, ImportReport, Problem, import_document
+from exchange.claimreview_import import PROGRESS_EVERY, ImportReport, Problem, import_document
 
 
 class Command(BaseCommand):

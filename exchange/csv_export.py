@@ -21,8 +21,8 @@ from django.http import HttpResponse
 from rest_framework import renderers
 from rest_framework.response import Response
 
-from claims.claimreview import canonical_url
 from claims.models import Evidence
+from exchange.claimreview import canonical_url
 
 HEADER = [
     "text",

@@ -15,8 +15,8 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.exchange.claimreview_export import build_feed, exportable_claims, feed_date_modified
-from claims.exchange.claimreview_import import ImportReport, Problem, import_document
+from exchange.claimreview_export import build_feed, exportable_claims, feed_date_modified
+from exchange.claimreview_import import ImportReport, Problem, import_document
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

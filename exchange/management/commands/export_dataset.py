@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.exchange.dataset import export_dataset
+from exchange.dataset import export_dataset
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .models import Claim, Evidence, Speaker, Status, Verdict
+from claims.models import Claim, Evidence, Speaker, Status, Verdict
 
 # So that no text inside can close the <script> element it is embedded in.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
