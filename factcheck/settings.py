@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "claims",
+    "public",
     "exchange",
     "factcheck",
 ]
@@ -89,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "claims.context_processors.site",
+                "public.context_processors.site",
             ],
         },
     },

@@ -12,7 +12,7 @@ urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("api/v1/", include("exchange.api")),  # ClaimReview feed and import
     path("api/v1/", include("claims.api.urls")),
-    path("", include("claims.urls")),
+    path("", include("public.urls")),
 ]
 
-handler500 = "claims.views.server_error"  # renders without the request or the database
+handler500 = "public.views.server_error"  # renders without the request or the database

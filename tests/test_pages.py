@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import views
 from claims.models import Claim, Evidence, Status, Verdict, VerdictChange
 from exchange.claimreview import claim_review
+from public import views
 from tests.factories import (
     EDITORS,
     ClaimFactory,
@@ -197,7 +197,7 @@ def test_404_page_is_in_the_site_design(client):
 def test_500_page_renders_without_request_context_or_database(django_assert_num_queries):
     from factcheck import urls
 
-    assert urls.handler500 == "claims.views.server_error"
+    assert urls.handler500 == "public.views.server_error"
     with django_assert_num_queries(0):
         response = views.server_error(RequestFactory().get("/"))
     assert response.status_code == 500

@@ -437,14 +437,14 @@ def test_an_unsanitized_summary_would_be_caught(client, corpus, monkeypatch):
     def unsanitized(text):
         return mark_safe(markdown.markdown(text))  # noqa: S308 - the bug this test plants
 
-    monkeypatch.setattr("claims.templatetags.claims_tags.render_markdown", unsanitized)
+    monkeypatch.setattr("public.templatetags.claims_tags.render_markdown", unsanitized)
     _, claim = corpus.claims[0]
     problems, _ = live_problems(client.get(claim.get_absolute_url()).content.decode())
     assert "inline script from a payload: 'window.__xss=1'" in problems
 
 
 def test_unescaped_json_ld_would_be_caught(client, corpus, monkeypatch):
-    monkeypatch.setattr("claims.views.to_script_json", json.dumps)
+    monkeypatch.setattr("public.views.to_script_json", json.dumps)
     _, claim = corpus.claims[0]
     html = client.get(claim.get_absolute_url()).content.decode()
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)

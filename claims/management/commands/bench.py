@@ -25,12 +25,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.pagination import Cursor
 
-from claims import keyset, views
 from claims.api.pagination import ApiCursorPagination
 from claims.bench import data, measure
 from claims.bench.measure import BenchError, Report, Row, Timing
 from claims.models import Claim
 from factcheck.settings_bench import BENCH_OVERRIDES
+from public import keyset, views
 
 MAX_CLAIMS = 1_000_000
 MAX_CLAIMS_SQLITE = 100_000

@@ -20,7 +20,7 @@ import datetime
 from django.core import signing
 from django.db.models import BooleanField, F, Func, Value
 
-SALT = "claims.keyset.cursor"
+SALT = "claims.keyset.cursor"  # the module's old path: kept, so that cursors already handed out stay valid
 MAX_TOKEN_LENGTH = 300
 MAX_ID = 2**63 - 1
 

@@ -14,11 +14,7 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from exchange.claimreview import claim_review, to_script_json
-from factcheck.cache import cache_public_page
-
-from . import keyset
-from .models import (
+from claims.models import (
     VERDICT_SCALE,
     Claim,
     Evidence,
@@ -30,7 +26,7 @@ from .models import (
     VerdictChange,
     can_see_unpublished,
 )
-from .search import (
+from claims.search import (
     MAX_QUERY_LENGTH,
     SEARCH_MAX_MATCHES,
     clean_query,
@@ -38,10 +34,14 @@ from .search import (
     related_claims,
     search_claims,
 )
+from exchange.claimreview import claim_review, to_script_json
+from factcheck.cache import cache_public_page
+
+from . import keyset
 from .templatetags.claims_tags import markdown_excerpt
 
 PAGE_SIZE = 20
-# The claim list without a search is paged by cursor (claims/keyset.py). Old ?page=N links are served as they
+# The claim list without a search is paged by cursor (public/keyset.py). Old ?page=N links are served as they
 # were up to this page (an OFFSET of at most a thousand rows), and deeper ones redirected to a cursor.
 MAX_NUMBERED_PAGE = SEARCH_MAX_MATCHES // PAGE_SIZE
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
@@ -243,7 +243,7 @@ def _list_url(request, **params) -> str:
 
 def _keyset_page(request, claims, order: str):
     """The page of a claim list (the claim list, a topic's) ordered by a column, as the request asks: ?after= or
-    ?before= a cursor (claims/keyset.py), or an old ?page=N link. A page or an HttpResponse (a bad cursor, a
+    ?before= a cursor (public/keyset.py), or an old ?page=N link. A page or an HttpResponse (a bad cursor, a
     redirect)."""
     field = ORDERINGS[order][0].lstrip("-")
     args = {"order": order, "field": field, "size": PAGE_SIZE}

@@ -8,7 +8,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from .models import Claim, Source, Speaker, Topic
+from claims.models import Claim, Source, Speaker, Topic
 
 
 class CanonicalSitemap(Sitemap):

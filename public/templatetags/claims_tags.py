@@ -1,15 +1,16 @@
 from django import template
 from django.template.defaultfilters import striptags, truncatechars
 
+from claims.models import verdict_meaning as _verdict_meaning
+
 from ..markdown import render_markdown
-from ..models import verdict_meaning as _verdict_meaning
 
 register = template.Library()
 
 
 @register.filter
 def markdown(text):
-    """Editors' Markdown as sanitized HTML (see claims.markdown)."""
+    """Editors' Markdown as sanitized HTML (see public.markdown)."""
     return render_markdown(text)
 
 

@@ -5,9 +5,8 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from claims.models import Claim, VerdictChange
 from exchange.claimreview import canonical_url
-
-from .models import Claim, VerdictChange
 
 FEED_ITEMS = 30
 
