@@ -25,11 +25,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.pagination import Cursor
 
+from bench import data, measure
+from bench.measure import BenchError, Report, Row, Timing
+from bench.settings import BENCH_OVERRIDES
 from claims.api.pagination import ApiCursorPagination
-from claims.bench import data, measure
-from claims.bench.measure import BenchError, Report, Row, Timing
 from claims.models import Claim
-from factcheck.settings_bench import BENCH_OVERRIDES
 from public import keyset, views
 
 MAX_CLAIMS = 1_000_000
@@ -313,7 +313,7 @@ class Command(BaseCommand):
                 if not cursor.fetchone():
                     self.stderr.write(f"Creating the database {name} for the search baseline.")
                     cursor.execute(f'CREATE DATABASE "{name}"')
-        env = {**os.environ, "DATABASE_URL": self.small_url(), "DJANGO_SETTINGS_MODULE": "factcheck.settings_bench"}
+        env = {**os.environ, "DATABASE_URL": self.small_url(), "DJANGO_SETTINGS_MODULE": "bench.settings"}
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "small.json"

@@ -1,6 +1,6 @@
-"""Settings for the benchmark only (`manage.py bench`, `make bench`): the site's settings plus the bench views.
+"""Settings for the benchmark only (`manage.py bench`, `make bench`): the site's settings plus the bench app and views.
 
-Never for a real site: it adds bare views (factcheck/urls_bench.py), lifts the API throttles so that a load
+Never for a real site: it adds the bench app and bare views (bench/urls.py), lifts the API throttles so that a load
 test measures the site rather than its 429s, and serves plain HTTP with debug off.
 """
 
@@ -10,11 +10,14 @@ import warnings
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-the-benchmark-only")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
-from .settings import *  # noqa: E402, F403
-from .settings import REST_FRAMEWORK  # noqa: E402
+from factcheck.settings import *  # noqa: E402, F403
+from factcheck.settings import INSTALLED_APPS, REST_FRAMEWORK  # noqa: E402
+
+# `manage.py bench` is a command of this settings module's only.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 BENCH_OVERRIDES = {
-    "ROOT_URLCONF": "factcheck.urls_bench",
+    "ROOT_URLCONF": "bench.urls",
     "DEBUG": False,
     "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
     "SECURE_SSL_REDIRECT": False,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Soak test: the site under gunicorn on PostgreSQL, a mix of reads and writes over loopback.
 
-    .venv/bin/python scripts/soak.py --seconds 180 --clients 8
+    .venv/bin/python bench/soak.py --seconds 180 --clients 8
 
 Makes a fresh database (`soak` on the server of SOAK_DATABASE_URL), migrates it, loads the demo
 story, adds a reviewer with an API token, starts gunicorn in production mode on 127.0.0.1:8710,

@@ -1,4 +1,4 @@
-"""The benchmark's baselines, served only by factcheck/urls_bench.py (never by the site's own URLs)."""
+"""The benchmark's baselines, served only by bench/urls.py (never by the site's own URLs)."""
 
 import orjson
 from django.conf import settings

@@ -243,14 +243,14 @@ def run_load(
     paths: dict[str, str], *, seconds: int, connections: int, port: int, workers: int, cache: bool = True
 ) -> list[dict]:
     """Each path for a fixed time at a fixed concurrency against gunicorn over loopback; cache=False serves
-    every request without the cache (factcheck/settings_bench.py)."""
+    every request without the cache (bench/settings.py)."""
     wrk = shutil.which("wrk")
     if not wrk:
         raise BenchError(
             "wrk is not installed, so the load test was skipped: install it (Debian: `apt-get install -y wrk`) "
             "or pass --no-load."
         )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings_bench", "BENCH_CACHE": "on" if cache else "off"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_CACHE": "on" if cache else "off"}
     bind = f"127.0.0.1:{port}"
     command = [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application", "--bind", bind]
     command += ["--workers", str(workers), "--log-level", "warning", "--graceful-timeout", "2"]
