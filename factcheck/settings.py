@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "claims",
     "public",
     "exchange",
+    "demo",
     "factcheck",
 ]
 

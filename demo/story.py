@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import services
-from .models import Claim, Evidence, Source, Speaker, Statement, Status, Topic, Verdict, VerdictChange
-from .normalize import normalize_url
+from claims import services
+from claims.models import Claim, Evidence, Source, Speaker, Statement, Status, Topic, Verdict, VerdictChange
+from claims.normalize import normalize_url
 
 SYSTEM_USERNAME = "factcheck-demo-desk"
 REVIEWERS_GROUP = "Reviewers"

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from claims.demo import CLAIMS, EDITORS_GROUP, REVIEWERS_GROUP, ensure_demo_accounts, load_demo_story
+from demo.story import CLAIMS, EDITORS_GROUP, REVIEWERS_GROUP, ensure_demo_accounts, load_demo_story
 
 
 class Command(BaseCommand):
