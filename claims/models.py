@@ -1,4 +1,4 @@
-"""The domain of factcheck: see DESIGN.md "The domain"."""
+"""The domain of factcheck: see docs/ARCHITECTURE.md "The domain"."""
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
