@@ -67,7 +67,7 @@ TEXTUAL_RATINGS: dict[str, str] = {
     "lacks evidence": Verdict.UNPROVEN,
 }
 
-# Our verdict for each point of the 1..5 scale (docs/ARCHITECTURE.md "Verdicts").
+# Our verdict for each point of the 1..5 scale (docs/ARCHITECTURE.md "The workflow and the scale").
 SCALE_VERDICTS: dict[int, str] = {
     5: Verdict.TRUE,
     4: Verdict.MOSTLY_TRUE,
