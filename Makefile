@@ -58,7 +58,7 @@ CLAIMS ?= 10000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
 bench: install
 	@command -v wrk >/dev/null || echo "make bench: wrk is not installed, so the load test will be skipped (Debian: apt-get install -y wrk)" >&2
-	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SETTINGS_MODULE=factcheck.settings_bench $(BIN)/python manage.py bench --claims $(CLAIMS) $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python manage.py bench --claims $(CLAIMS) $(BENCH_ARGS)
 
 test: install-dev
 	$(BIN)/ruff check .
@@ -72,7 +72,7 @@ fuzz: install-dev
 
 SOAK_SECONDS ?= 180
 soak: install-dev
-	$(BIN)/python scripts/soak.py --seconds $(SOAK_SECONDS)
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
 
 lint: install-dev
 	$(BIN)/ruff check .

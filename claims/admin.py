@@ -19,8 +19,9 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from exchange.csv_export import claims_csv_response
+
 from . import services
-from .exchange.csv_export import claims_csv_response
 from .forms import ClaimAdminForm, ConfirmForm, RetractForm, VerdictForm
 from .models import (
     PUBLIC_STATUSES,

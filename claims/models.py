@@ -1,4 +1,4 @@
-"""The domain of factcheck: see DESIGN.md "The domain"."""
+"""The domain of factcheck: see docs/ARCHITECTURE.md "The domain"."""
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -11,8 +11,8 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from . import verdicts
-from .cache import InvalidatingQuerySet
 from .normalize import normalize_url
+from .querysets import ContentQuerySet
 from .verdicts import Verdict
 from .workflow import PUBLIC_STATUSES, Status
 
@@ -82,7 +82,7 @@ class Topic(models.Model):
         return reverse("claims:topic_detail", kwargs={"slug": self.slug})
 
 
-class SpeakerQuerySet(InvalidatingQuerySet):
+class SpeakerQuerySet(ContentQuerySet):
     def visible_to(self, user):
         if can_see_unpublished(user):
             return self
@@ -135,7 +135,7 @@ class Speaker(TimeStamped):
         return reverse("claims:speaker_detail", kwargs={"slug": self.slug})
 
 
-class SourceQuerySet(InvalidatingQuerySet):
+class SourceQuerySet(ContentQuerySet):
     def visible_to(self, user):
         if can_see_unpublished(user):
             return self
@@ -188,7 +188,7 @@ class Source(TimeStamped):
         return reverse("claims:source_detail", kwargs={"pk": self.pk})
 
 
-class StatementQuerySet(InvalidatingQuerySet):
+class StatementQuerySet(ContentQuerySet):
     def public(self):
         return self.filter(Exists(Evidence.objects.filter(statement=OuterRef("pk"), claim__status__in=PUBLIC_STATUSES)))
 
@@ -226,7 +226,7 @@ class Statement(TimeStamped):
         return self.source.get_absolute_url() + f"#statement-{self.pk}"
 
 
-class ClaimQuerySet(InvalidatingQuerySet):
+class ClaimQuerySet(ContentQuerySet):
     def public(self):
         """Published and retracted claims: what a reader may see."""
         return self.filter(status__in=PUBLIC_STATUSES)
@@ -353,7 +353,7 @@ class Evidence(TimeStamped):
     note = models.TextField(blank=True, help_text="How the statement bears on the claim.")
     history = HistoricalRecords()
 
-    objects = InvalidatingQuerySet.as_manager()
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "rank", "id"]
@@ -398,7 +398,7 @@ class VerdictChange(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
-    objects = InvalidatingQuerySet.as_manager()
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "changed_at", "id"]
@@ -436,7 +436,7 @@ class PublicNote(models.Model):
     published_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
-    objects = InvalidatingQuerySet.as_manager()
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "published_at", "id"]
@@ -495,7 +495,7 @@ class PublicProfile(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = InvalidatingQuerySet.as_manager()
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "public name"
@@ -536,3 +536,18 @@ class ExternalReview(TimeStamped):
 
     def __str__(self):
         return f"{self.publisher_name or self.url}: {self.textual_rating or '?'}"
+
+
+# Everything a public page or an API read shows: a write to any of them changes what readers see.
+CONTENT_MODELS = [
+    Claim,
+    Evidence,
+    VerdictChange,
+    PublicNote,
+    PublicProfile,
+    Statement,
+    Source,
+    Speaker,
+    Topic,
+    ExternalReview,
+]

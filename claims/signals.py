@@ -1,53 +1,23 @@
-"""Signal receivers: cache invalidation on every content write, and the SQLite search triggers after migrate.
+"""The domain's signal for bulk writes, and the SQLite search triggers after migrate.
 
-No business logic here (see DESIGN.md): writes go through claims/services.py; these only keep derived state
-(the cache) in step with the database.
+No business logic here (see docs/ARCHITECTURE.md): writes go through claims/services.py. Derived state kept
+outside the domain (the page cache, factcheck/cache.py) listens to the model signals and to ``records_written``
+(factcheck/apps.py); the domain imports nothing of it.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
+from django.dispatch import Signal
 
-from .cache import content_written
-from .models import (
-    Claim,
-    Evidence,
-    ExternalReview,
-    PublicNote,
-    PublicProfile,
-    Source,
-    Speaker,
-    Statement,
-    Topic,
-    VerdictChange,
-)
-from .search import ensure_sqlite_search
-
-# Everything a public page or an API read shows.
-CONTENT_MODELS = [
-    Claim,
-    Evidence,
-    VerdictChange,
-    PublicNote,
-    PublicProfile,
-    Statement,
-    Source,
-    Speaker,
-    Topic,
-    ExternalReview,
-]
-
-
-def content_changed(sender, using=None, **kwargs):
-    content_written(using)
+# Sent after a bulk write (QuerySet.update, bulk_create, bulk_update on claims/querysets.py's ContentQuerySet),
+# which sends no post_save: ``sender`` is the model, ``using`` the database alias.
+records_written = Signal()
 
 
 def search_triggers(sender, using="default", **kwargs):
+    from .search import ensure_sqlite_search  # not at the top: search imports the models, which import this
+
     ensure_sqlite_search(using)
 
 
 def connect(app_config) -> None:
-    for model in CONTENT_MODELS:
-        uid = f"claims.content_changed.{model.__name__}"
-        post_save.connect(content_changed, sender=model, dispatch_uid=uid + ".save")
-        post_delete.connect(content_changed, sender=model, dispatch_uid=uid + ".delete")
-    m2m_changed.connect(content_changed, sender=Claim.topics.through, dispatch_uid="claims.content_changed.topics")
     post_migrate.connect(search_triggers, sender=app_config, dispatch_uid="claims.search_triggers")

@@ -58,11 +58,15 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "claims",
+    "public",
+    "exchange",
+    "demo",
+    "factcheck",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "claims.middleware.ContentSecurityPolicyMiddleware",
+    "factcheck.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -87,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "claims.context_processors.site",
+                "public.context_processors.site",
             ],
         },
     },
@@ -112,7 +116,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 # Read replicas (docs/DEPLOY.md): reads go to a replica, writes and the reads of a request that has written
-# (or of a client that wrote in the last DATABASE_REPLICA_PIN_SECONDS) to the primary (claims/db_router.py).
+# (or of a client that wrote in the last DATABASE_REPLICA_PIN_SECONDS) to the primary (factcheck/db_router.py).
 DATABASE_REPLICAS = []
 for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     _where = f"DATABASE_REPLICA_URLS: URL number {_number}"
@@ -138,9 +142,9 @@ if not (_pin.isascii() and _pin.isdigit()):
     sys.exit(f"factcheck: DATABASE_REPLICA_PIN_SECONDS must be a whole number of seconds (0 or more), not {_pin!r}.")
 DATABASE_REPLICA_PIN_SECONDS = int(_pin)
 if DATABASE_REPLICAS:
-    DATABASE_ROUTERS = ["claims.db_router.ReplicaRouter"]
+    DATABASE_ROUTERS = ["factcheck.db_router.ReplicaRouter"]
     MIDDLEWARE.insert(
-        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "claims.db_router.ReplicaPinMiddleware"
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "factcheck.db_router.ReplicaPinMiddleware"
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -153,10 +157,10 @@ if REDIS_URL:
         }
     }
 else:
-    # Per process: fine for one process; run several behind Redis (see claims/cache.py). A write leaves
+    # Per process: fine for one process; run several behind Redis (see factcheck/cache.py). A write leaves
     # the pages cached before it dead until culled: the entry cap bounds each worker's memory.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}}
-# How long a cached page or API read may be kept; a write invalidates it at once (claims/cache.py).
+# How long a cached page or API read may be kept; a write invalidates it at once (factcheck/cache.py).
 PAGE_CACHE_SECONDS = int(os.environ.get("FACTCHECK_CACHE_SECONDS", "300"))
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -205,7 +209,7 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
-# Content Security Policy (claims/middleware.py): our own origin only, never inline script.
+# Content Security Policy (factcheck/middleware.py): our own origin only, never inline script.
 # Style attributes are allowed (the verdict chart's bar widths); <style> elements are not.
 CSP_POLICY = {
     "default-src": ["'self'"],
@@ -234,7 +238,7 @@ CSP_HASH_INLINE_SCRIPTS = ["/api/v1/docs/"]
 # Admin login protection (django-axes): after AXES_FAILURE_LIMIT failed logins for one
 # username from one IP address, that pair is locked out for the cool-off time.
 AUTHENTICATION_BACKENDS = [
-    "claims.auth_backends.LoginAttemptsBackend",
+    "factcheck.auth_backends.LoginAttemptsBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -243,8 +247,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=_AXES_COOLOFF_MINUTES) if _AXES_COOLOFF_MI
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_CLIENT_IP_CALLABLE = "claims.auth_backends.client_ip"
-AXES_LOCKOUT_CALLABLE = "claims.auth_backends.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "factcheck.auth_backends.client_ip"
+AXES_LOCKOUT_CALLABLE = "factcheck.auth_backends.lockout_response"
 
 # API
 API_MAX_PAGE_SIZE = 100

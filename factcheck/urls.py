@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from claims.health import healthz
+from .health import healthz
 
 admin.site.site_header = f"{settings.SITE_NAME} editors"
 admin.site.site_title = settings.SITE_NAME
@@ -10,9 +10,9 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_PATH, admin.site.urls),
-    path("api/v1/", include("claims.api.exchange")),  # ClaimReview feed and import
+    path("api/v1/", include("exchange.api")),  # ClaimReview feed and import
     path("api/v1/", include("claims.api.urls")),
-    path("", include("claims.urls")),
+    path("", include("public.urls")),
 ]
 
-handler500 = "claims.views.server_error"  # renders without the request or the database
+handler500 = "public.views.server_error"  # renders without the request or the database

@@ -1,12 +1,12 @@
 import pytest
 from django.core.cache import cache
 
-from tests.factories import EditorFactory, ReviewerFactory, UserFactory
+from tests.factories import EditorFactory, ReviewerFactory, UserFactory, ensure_roles
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Pages and API reads are cached (claims/cache.py): each test starts with an empty cache."""
+    """Pages and API reads are cached (factcheck/cache.py): each test starts with an empty cache."""
     cache.clear()
 
 
@@ -40,18 +40,14 @@ def _migration_groups_in_transactional_tests(request):
     )
     if not transactional:
         return
-    from importlib import import_module
-
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Permission
     from django.core.management.sql import emit_post_migrate_signal
     from django.db import connection
 
     request.getfixturevalue("transactional_db")
     if not Permission.objects.exists():
         emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
-    for name, codenames in import_module("claims.migrations.0002_editor_and_reviewer_groups").GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
+    ensure_roles()
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,11 @@
-"""One factory per model."""
+"""One factory per model, and the editor and reviewer roles."""
 
 import datetime
+from importlib import import_module
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from claims.models import (
@@ -19,6 +20,18 @@ from claims.models import (
     Verdict,
     VerdictChange,
 )
+
+# The editor and reviewer roles: the groups the data migration makes, each with its permissions.
+ROLES = import_module("claims.migrations.0002_editor_and_reviewer_groups").GROUPS
+EDITORS, REVIEWERS = "Editors", "Reviewers"
+assert set(ROLES) == {EDITORS, REVIEWERS}
+
+
+def ensure_roles():
+    """Make the role groups again as the data migration made them (a transactional test's flush empties them)."""
+    for name, codenames in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
 
 
 def _add_groups(user, create, names):
@@ -42,13 +55,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 class EditorFactory(UserFactory):
     username = factory.Sequence(lambda n: f"editor{n}")
     is_staff = True
-    groups = factory.PostGeneration(lambda user, create, extracted, **kw: _add_groups(user, create, ["Editors"]))
+    groups = factory.PostGeneration(lambda user, create, extracted, **kw: _add_groups(user, create, [EDITORS]))
 
 
 class ReviewerFactory(UserFactory):
     username = factory.Sequence(lambda n: f"reviewer{n}")
     is_staff = True
-    groups = factory.PostGeneration(lambda user, create, extracted, **kw: _add_groups(user, create, ["Reviewers"]))
+    groups = factory.PostGeneration(lambda user, create, extracted, **kw: _add_groups(user, create, [REVIEWERS]))
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.db import connections as db_connections
 from django.db.models import F
-from django.forms import CheckboxInput, ModelChoiceField
+from django.forms import ModelChoiceField
 from django.forms.models import InlineForeignKeyField
 from django.test import Client
 from django.urls import reverse
@@ -30,6 +30,7 @@ from tests.factories import (
     TopicFactory,
     VerdictChangeFactory,
 )
+from tests.helpers import admin_url, claim_change, form_data
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -48,10 +49,6 @@ MODELS = list(FACTORIES)
 PAGES = ["changelist", "add", "change", "history"]
 
 
-def admin_url(model, page, *args):
-    return reverse(f"admin:claims_{model}_{page}", args=args)
-
-
 def page_url(model, page):
     if page in ("changelist", "add"):
         return admin_url(model, page)
@@ -60,36 +57,6 @@ def page_url(model, page):
 
 def messages_of(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def form_data(response):
-    """What the browser would post back unchanged: the main form and every inline formset."""
-    data = {}
-
-    def put(form):
-        for name, field in form.fields.items():
-            bound = form[name]
-            value = bound.value()
-            if isinstance(field.widget, CheckboxInput):
-                if value:
-                    data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            elif value is not None:
-                data[bound.html_name] = str(value)
-
-    put(response.context["adminform"].form)
-    for inline in response.context.get("inline_admin_formsets", []):
-        put(inline.formset.management_form)
-        for form in inline.formset.forms:
-            put(form)
-    return data
-
-
-def claim_change(client, claim):
-    response = client.get(admin_url("claim", "change", claim.pk))
-    assert response.status_code == 200
-    return form_data(response)
 
 
 def run_action(client, action, claims, **extra):

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from rest_framework.test import APIClient, APIRequestFactory
 
 from claims.api.serializers import ClaimDetailSerializer, ClaimSerializer
-from claims.claimreview import canonical_url
 from claims.models import Claim, Status, Topic, Verdict
+from exchange.claimreview import canonical_url
 
 from .factories import (
     ClaimFactory,

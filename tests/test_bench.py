@@ -8,11 +8,17 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import Resolver404, resolve
 
-from claims.bench import data
+from bench import data
 from claims.models import Claim, Evidence, Speaker, Statement, Status, VerdictChange
 from tests.factories import PublishedClaimFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _bench_installed(settings):
+    """`manage.py bench` is a command of bench/settings.py only, which adds the bench app to the site's: as here."""
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
 
 
 def bench(*args) -> str:
@@ -120,4 +126,12 @@ def test_the_baselines_are_not_in_the_site_urls():
     for path in ["/bench/trivial/", "/bench/floor/"]:
         with pytest.raises(Resolver404):
             resolve(path, urlconf="factcheck.urls")
-        assert resolve(path, urlconf="factcheck.urls_bench")
+        assert resolve(path, urlconf="bench.urls")
+
+
+def test_the_site_settings_do_not_install_the_bench():
+    from bench import settings as bench_settings
+    from factcheck import settings as site_settings
+
+    assert "bench" not in site_settings.INSTALLED_APPS
+    assert [*site_settings.INSTALLED_APPS, "bench"] == bench_settings.INSTALLED_APPS

@@ -1,4 +1,4 @@
-"""Caching (claims/cache.py): anonymous page and API reads come from the cache until content changes; staff
+"""Caching (factcheck/cache.py): anonymous page and API reads come from the cache until content changes; staff
 and credentialed requests never do; ETags follow the content. Runs on local memory and, when a Redis server
 answers at REDIS_TEST_URL (default redis://127.0.0.1:6379/15), on Redis too."""
 
@@ -11,8 +11,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims import services
-from claims.cache import GENERATION_KEY, bump_generation, generation
 from claims.models import Claim, Evidence, Verdict
+from factcheck.cache import GENERATION_KEY, bump_generation, generation
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,

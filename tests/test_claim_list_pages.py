@@ -1,4 +1,4 @@
-"""The public claim list's pages: by cursor (claims/keyset.py) when ordered by a column, numbered for a search,
+"""The public claim list's pages: by cursor (public/keyset.py) when ordered by a column, numbered for a search,
 old ?page=N links, broken cursors, the bounded count, and on PostgreSQL the plan of a deep page."""
 
 import datetime
@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import keyset, views
 from claims.models import Claim, Status, Verdict
+from public import keyset, views
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,

@@ -1,4 +1,4 @@
-"""Read replicas (claims/db_router.py): reads from a replica, writes and a writing request's reads from the primary,
+"""Read replicas (factcheck/db_router.py): reads from a replica, writes and a writing request's reads from the primary,
 a client that just wrote reads the primary for a while, atomic blocks and migrations stay on the primary.
 
 The test database has one replica here, ``replica1``, a mirror of ``default`` (the same test database, through a
@@ -24,14 +24,14 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims.cache import RECENT_WRITE_KEY
-from claims.db_router import PIN_COOKIE, ReplicaPinMiddleware, ReplicaRouter, current_request
 from claims.models import Claim, Topic
+from factcheck.cache import RECENT_WRITE_KEY
+from factcheck.db_router import PIN_COOKIE, ReplicaPinMiddleware, ReplicaRouter, current_request
 from tests.factories import EditorFactory, PublishedClaimFactory, TopicFactory
-from tests.test_settings import SECRET, run
+from tests.helpers import SECRET, run
 
 API = "/api/v1/"
-MIDDLEWARE = "claims.db_router.ReplicaPinMiddleware"
+MIDDLEWARE = "factcheck.db_router.ReplicaPinMiddleware"
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
 
@@ -62,7 +62,7 @@ def replicas(settings):
     """The settings DATABASE_REPLICA_URLS with one URL makes (tested in a subprocess below)."""
     settings.DATABASE_REPLICAS = ["replica1"]
     settings.DATABASE_REPLICA_PIN_SECONDS = 5
-    settings.DATABASE_ROUTERS = ["claims.db_router.ReplicaRouter"]
+    settings.DATABASE_ROUTERS = ["factcheck.db_router.ReplicaRouter"]
     middleware = list(settings.MIDDLEWARE)
     middleware.insert(middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, MIDDLEWARE)
     settings.MIDDLEWARE = middleware
@@ -381,14 +381,14 @@ def test_no_pin_across_requests_with_a_zero_window(replicas, settings):
     assert PIN_COOKIE not in response.cookies
 
 
-@mock.patch("claims.db_router.replica_reachable", return_value=True)
+@mock.patch("factcheck.db_router.replica_reachable", return_value=True)
 def test_replicas_are_picked_at_random(reachable, replicas, settings):
     settings.DATABASE_REPLICAS = ["replica1", "replica2"]  # only named: nothing connects to replica2
     picked, _ = in_request(lambda: {ReplicaRouter().db_for_read(Topic) for _ in range(200)})
     assert picked == {"replica1", "replica2"}
 
 
-@mock.patch("claims.db_router.replica_reachable", return_value=True)
+@mock.patch("factcheck.db_router.replica_reachable", return_value=True)
 def test_an_objects_relations_come_from_its_replica(reachable, replicas, settings):
     settings.DATABASE_REPLICAS = ["replica1", "replica2"]
     topic = Topic(name="x")
@@ -434,7 +434,7 @@ def test_without_replicas_a_page_reads_the_primary(client):
 
 def test_router_without_replicas_sends_everything_to_the_primary(settings):
     settings.DATABASE_REPLICAS = []
-    settings.DATABASE_ROUTERS = ["claims.db_router.ReplicaRouter"]
+    settings.DATABASE_ROUTERS = ["factcheck.db_router.ReplicaRouter"]
     with pytest.raises(MiddlewareNotUsed):
         ReplicaPinMiddleware(lambda request: HttpResponse())
     assert router.db_for_read(Topic) == "default"
@@ -495,7 +495,7 @@ def test_settings_replica_urls_become_mirrored_aliases():
     assert str(databases["replica2"]["OPTIONS"]["connect_timeout"]) == "9"
     assert config["replicas"] == ["replica1", "replica2"]
     assert config["pin"] == 8
-    assert config["routers"] == ["claims.db_router.ReplicaRouter"]
+    assert config["routers"] == ["factcheck.db_router.ReplicaRouter"]
     middleware = config["middleware"]
     assert middleware.index(MIDDLEWARE) < middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
 
@@ -530,7 +530,7 @@ def test_settings_bad_replica_values_stop_with_one_line(env, words):
 @pytest.fixture
 def dead_replica(replicas, settings):
     """``replica2`` listed after ``replica1``; no replica is left out yet."""
-    from claims import db_router
+    from factcheck import db_router
 
     settings.DATABASE_REPLICAS = ["replica1", "replica2"]
     db_router._down_until.clear()
@@ -543,11 +543,11 @@ WITH_DEAD_REPLICA = pytest.mark.django_db(transaction=True, databases=["default"
 
 @WITH_DEAD_REPLICA
 def test_reads_leave_out_a_replica_that_does_not_answer(client, dead_replica, settings):
-    from claims import db_router
+    from factcheck import db_router
 
     claim = PublishedClaimFactory()
     caught_up()
-    dead_first = mock.patch("claims.db_router.random.sample", side_effect=lambda aliases, k: aliases[::-1])
+    dead_first = mock.patch("factcheck.db_router.random.sample", side_effect=lambda aliases, k: aliases[::-1])
     with dead_first, Queries() as queries:
         response = client.get(claim.get_absolute_url())
     assert response.status_code == 200 and claim.text in response.content.decode()
@@ -565,14 +565,14 @@ def test_reads_leave_out_a_replica_that_does_not_answer(client, dead_replica, se
 
 @WITH_DEAD_REPLICA
 def test_a_replica_left_out_is_tried_again_after_a_while(dead_replica):
-    from claims import db_router
+    from factcheck import db_router
 
     assert db_router.replica_reachable(dead_replica) is False
     with mock.patch.object(connections[dead_replica], "ensure_connection") as connect:
         assert db_router.replica_reachable(dead_replica) is False  # left out: not even tried
         connect.assert_not_called()
         later_on = time.monotonic() + db_router.REPLICA_RETRY_SECONDS + 1
-        with mock.patch("claims.db_router.time.monotonic", return_value=later_on):
+        with mock.patch("factcheck.db_router.time.monotonic", return_value=later_on):
             assert db_router.replica_reachable(dead_replica) is True  # it answers again
         connect.assert_called_once()
     assert dead_replica not in db_router._down_until

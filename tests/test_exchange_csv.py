@@ -17,7 +17,8 @@ from rest_framework import generics, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient, APIRequestFactory
 
-from claims.exchange.csv_export import (
+from claims.models import Claim, Evidence, Verdict
+from exchange.csv_export import (
     HEADER,
     ClaimCSVListMixin,
     ClaimCSVRenderer,
@@ -25,7 +26,6 @@ from claims.exchange.csv_export import (
     neutralize,
     write_claims_csv,
 )
-from claims.models import Claim, Evidence, Verdict
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,

@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from claims.exchange.dataset import TYPES
 from claims.models import (
     Claim,
     Evidence,
@@ -24,6 +23,7 @@ from claims.models import (
     Verdict,
     VerdictChange,
 )
+from exchange.dataset import TYPES
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.core.serializers.json import DjangoJSONEncoder
 
-from claims.claimreview import claim_review
 from claims.models import Claim, Evidence, ExternalReview, Source, Speaker, Statement, Status, Verdict
+from exchange.claimreview import claim_review
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from claims.exchange.claimreview_import import import_document
 from claims.models import Claim, Evidence, ExternalReview, Source, Speaker, Statement, Status, Verdict
+from exchange.claimreview_import import import_document
 from tests.factories import ClaimFactory, EditorFactory, PublishedClaimFactory
 
 DATA = Path(__file__).parent / "data" / "exchange"

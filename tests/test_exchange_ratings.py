@@ -2,8 +2,8 @@
 
 import pytest
 
-from claims.exchange.ratings import map_rating, scale
 from claims.models import Verdict
+from exchange.ratings import map_rating, scale
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.feeds import FEED_ITEMS
 from claims.models import Claim, Status, Verdict
+from public.feeds import FEED_ITEMS
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,

@@ -38,7 +38,7 @@ from tests.factories import (
     TopicFactory,
     VerdictChangeFactory,
 )
-from tests.test_admin import admin_url, claim_change, form_data
+from tests.helpers import admin_url, claim_change, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import views
-from claims.claimreview import claim_review
 from claims.models import Claim, Evidence, Status, Verdict, VerdictChange
+from exchange.claimreview import claim_review
+from public import views
 from tests.factories import (
+    EDITORS,
     ClaimFactory,
     EvidenceFactory,
     PublishedClaimFactory,
@@ -196,7 +197,7 @@ def test_404_page_is_in_the_site_design(client):
 def test_500_page_renders_without_request_context_or_database(django_assert_num_queries):
     from factcheck import urls
 
-    assert urls.handler500 == "claims.views.server_error"
+    assert urls.handler500 == "public.views.server_error"
     with django_assert_num_queries(0):
         response = views.server_error(RequestFactory().get("/"))
     assert response.status_code == 500
@@ -390,7 +391,7 @@ def test_nothing_in_draft_reaches_a_reader(client, story, who):
     if who == "reader":
         client.force_login(UserFactory())
     elif who == "editor_without_staff":
-        user = UserFactory(groups=["Editors"])  # has view_claim, but is not staff
+        user = UserFactory(groups=[EDITORS])  # has view_claim, but is not staff
         client.force_login(user)
     secrets = [
         "Draft claim nobody may see.",

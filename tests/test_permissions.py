@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from claims import services
 from claims.models import Claim, Source, Speaker, Statement, Status, Verdict, VerdictChange, can_see_unpublished
 from tests.factories import (
+    EDITORS,
+    REVIEWERS,
     ClaimFactory,
     EditorFactory,
     EvidenceFactory,
@@ -31,12 +33,12 @@ def perms(*codenames):
 
 
 def test_groups_exist_from_the_data_migration():
-    assert set(Group.objects.values_list("name", flat=True)) >= {"Editors", "Reviewers"}
+    assert set(Group.objects.values_list("name", flat=True)) >= {EDITORS, REVIEWERS}
 
 
 def test_publish_permission_is_held_by_reviewers_only():
     holders = Group.objects.filter(permissions__codename="publish_claim").values_list("name", flat=True)
-    assert list(holders) == ["Reviewers"]
+    assert list(holders) == [REVIEWERS]
     assert Permission.objects.get(codename="publish_claim").content_type.model == "claim"
 
 

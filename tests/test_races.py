@@ -7,12 +7,10 @@ from the same read and are released together by a barrier. The outcomes are prin
 import os
 import threading
 from collections import Counter
-from importlib import import_module
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection, connections
@@ -28,8 +26,9 @@ from tests.factories import (
     ReviewerFactory,
     SourceFactory,
     VerdictChangeFactory,
+    ensure_roles,
 )
-from tests.test_admin import admin_url, claim_change
+from tests.helpers import admin_url, claim_change
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="races need concurrent writers: run on PostgreSQL"),
@@ -48,9 +47,7 @@ def _groups(transactional_db):
     ContentType.objects.clear_cache()
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
-    for name, codenames in import_module("claims.migrations.0002_editor_and_reviewer_groups").GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
+    ensure_roles()
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from tests.factories import EvidenceFactory, PublishedClaimFactory, StatementFactory, TopicFactory
-from tests.test_settings import ROOT, SECRET, clean_env, run
+from tests.helpers import ROOT, SECRET, clean_env, run
 
 # The documented production environment (README "Running in production"), with a throw-away database.
 PRODUCTION = {"DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "factcheck.example.org"}
@@ -276,7 +276,7 @@ def test_the_swagger_ui_script_is_allowed_by_its_hash_only(client, db):
 def test_a_response_with_its_own_policy_keeps_it(rf, settings):
     from django.http import HttpResponse
 
-    from claims.middleware import ContentSecurityPolicyMiddleware
+    from factcheck.middleware import ContentSecurityPolicyMiddleware
 
     def view(request):
         response = HttpResponse("x")
@@ -303,7 +303,7 @@ def test_healthz_is_503_when_the_database_fails(client, db, monkeypatch):
         def cursor(self):
             raise OperationalError("connection refused")
 
-    monkeypatch.setattr("claims.health.connection", DownConnection())
+    monkeypatch.setattr("factcheck.health.connection", DownConnection())
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable"}

@@ -11,9 +11,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims.auth_backends import client_ip
+from factcheck.auth_backends import client_ip
 from tests.factories import EditorFactory, PublishedClaimFactory, ReviewerFactory
-from tests.test_settings import ROOT, SECRET, clean_env
+from tests.helpers import ROOT, SECRET, clean_env
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 LIMIT = 3

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import models
 from django.urls import reverse
 
-from claims import demo, services
+from claims import services
 from claims.models import (
     Claim,
     Evidence,
@@ -27,6 +27,7 @@ from claims.models import (
     Verdict,
     VerdictChange,
 )
+from demo import story
 
 pytestmark = pytest.mark.django_db
 
@@ -129,11 +130,11 @@ def test_sources_are_the_five_of_the_story():
 def test_quotes_are_printed_as_in_the_article_and_paraphrases_marked():
     seed()
     quotes = set(Statement.objects.filter(is_quote=True).values_list("text", flat=True))
-    assert {demo.FELIX_PREVIEW_QUOTE, demo.MURATI_QUOTE, demo.LETTER_QUOTE} <= quotes
-    assert demo.FELIX_PREVIEW_QUOTE.startswith("Sora is still in research preview")
-    felix_quote = Statement.objects.get(text=demo.FELIX_PREVIEW_QUOTE)
+    assert {story.FELIX_PREVIEW_QUOTE, story.MURATI_QUOTE, story.LETTER_QUOTE} <= quotes
+    assert story.FELIX_PREVIEW_QUOTE.startswith("Sora is still in research preview")
+    felix_quote = Statement.objects.get(text=story.FELIX_PREVIEW_QUOTE)
     assert (felix_quote.speaker.name, felix_quote.source.publisher) == ("Niko Felix", "The Verge")
-    murati = Statement.objects.get(text=demo.MURATI_QUOTE)
+    murati = Statement.objects.get(text=story.MURATI_QUOTE)
     assert (murati.speaker.name, murati.source.publisher) == ("Mira Murati", "The Wall Street Journal")
     paraphrases = Statement.objects.filter(is_quote=False)
     assert paraphrases.filter(speaker__name="Kevin Weil").exists()
@@ -189,7 +190,7 @@ def test_workflow_states_and_verdict_history():
 
 def test_workflow_went_through_the_services_as_the_demo_desk():
     seed()
-    desk = User.objects.get(username=demo.SYSTEM_USERNAME)
+    desk = User.objects.get(username=story.SYSTEM_USERNAME)
     assert not desk.has_usable_password()
     assert set(VerdictChange.objects.values_list("changed_by", flat=True)) == {desk.pk}
     reasons = set(Claim.history.values_list("history_change_reason", flat=True))
@@ -212,7 +213,7 @@ def test_no_garbled_wording_anywhere():
 
 
 def test_demo_module_does_not_read_the_shared_folder():
-    source = Path(demo.__file__).read_text()
+    source = Path(story.__file__).read_text()
     assert "../shared" not in source
     assert "seed/README" not in source
 
@@ -239,7 +240,7 @@ def test_second_run_with_accounts_changes_nothing(settings):
 def test_run_does_not_undo_later_editorial_work():
     """Someone retracts a demo claim and sends the draft to review; a new run leaves both alone."""
     seed()
-    desk = User.objects.get(username=demo.SYSTEM_USERNAME)
+    desk = User.objects.get(username=story.SYSTEM_USERNAME)
     authentic = Claim.objects.get(slug="leaked-sora-access-was-authentic")
     services.claim_retract(claim=authentic, by=desk, reason="Testing a retraction.")
     draft = Claim.objects.get(status=Status.DRAFT)
@@ -291,7 +292,7 @@ def test_accounts_created_with_debug_on(settings, client):
     assert admin.is_superuser and admin.is_staff
     assert reviewer.has_perm("claims.publish_claim")
     assert not editor.has_perm("claims.publish_claim")
-    for username, (password, _group, _superuser) in demo.DEMO_ACCOUNTS.items():
+    for username, (password, _group, _superuser) in story.DEMO_ACCOUNTS.items():
         assert f"{username}" in out and password in out
     assert "http://127.0.0.1:8000/admin/" in out
     # The printed login works.
@@ -301,8 +302,8 @@ def test_accounts_created_with_debug_on(settings, client):
 
 def test_no_accounts_with_debug_off():
     out = seed()
-    assert not User.objects.filter(username__in=demo.DEMO_ACCOUNTS).exists()
-    assert list(User.objects.values_list("username", flat=True)) == [demo.SYSTEM_USERNAME]
+    assert not User.objects.filter(username__in=story.DEMO_ACCOUNTS).exists()
+    assert list(User.objects.values_list("username", flat=True)) == [story.SYSTEM_USERNAME]
     assert "Not creating demo accounts: DEBUG is off" in out
     assert "factcheck-reviewer" not in out
     assert Claim.objects.count() == 7  # the story is loaded all the same
@@ -311,7 +312,7 @@ def test_no_accounts_with_debug_off():
 def test_no_accounts_flag(settings):
     settings.DEBUG = True
     out = seed("--no-accounts")
-    assert not User.objects.filter(username__in=demo.DEMO_ACCOUNTS).exists()
+    assert not User.objects.filter(username__in=story.DEMO_ACCOUNTS).exists()
     assert "--no-accounts" in out
     assert Claim.objects.count() == 7
 
@@ -365,7 +366,7 @@ def test_failure_creating_accounts_leaves_no_story(settings, monkeypatch):
     def refuse():
         raise RuntimeError("simulated failure while creating accounts")
 
-    monkeypatch.setattr("claims.management.commands.seed_demo.ensure_demo_accounts", refuse)
+    monkeypatch.setattr("demo.management.commands.seed_demo.ensure_demo_accounts", refuse)
     with pytest.raises(RuntimeError):
         seed()
     assert not Claim.objects.exists()

@@ -1,17 +1,13 @@
 """factcheck/settings.py reads the environment: each run starts a fresh interpreter with a clean environment."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from factcheck.settings import env_bool, env_list
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, SECRET, run
 
 PRINT_SETTINGS = """
 import json
@@ -38,20 +34,6 @@ print(json.dumps({
     "CSRF_TRUSTED_ORIGINS": settings.CSRF_TRUSTED_ORIGINS,
 }, default=str))
 """
-
-SECRET = "a-test-secret-that-is-long-enough-for-the-checks-0123456789"
-
-
-def clean_env(**env) -> dict:
-    """Only what a process needs to run, plus the given variables: nothing leaks in from pytest-env."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DJANGO_SETTINGS_MODULE": "factcheck.settings"}
-    return {**base, **env}
-
-
-def run(args, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-        [sys.executable, *args], cwd=ROOT, env=clean_env(**env), capture_output=True, text=True, timeout=120
-    )
 
 
 def settings_with(**env) -> dict:

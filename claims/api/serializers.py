@@ -15,7 +15,6 @@ from rest_framework import serializers
 from rest_framework.utils import model_meta
 
 from claims import verdicts
-from claims.claimreview import canonical_url, is_exportable
 from claims.models import (
     Claim,
     Evidence,
@@ -27,6 +26,7 @@ from claims.models import (
     VerdictChange,
     can_see_unpublished,
 )
+from exchange.claimreview import canonical_url, is_exportable
 
 from .exceptions import _django_validation_detail
 

@@ -5,7 +5,7 @@ import logging
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from claims.auth_backends import client_ip
+from factcheck.auth_backends import client_ip
 
 logger = logging.getLogger(__name__)
 

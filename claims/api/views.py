@@ -13,9 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import services
-from claims.cache import CachedReadsMixin
-from claims.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
-from claims.exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
 from claims.filters import (
     ApiOrderingFilter,
     ClaimFilter,
@@ -27,6 +24,9 @@ from claims.filters import (
     TopicFilter,
 )
 from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
+from exchange.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
+from exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
+from factcheck.cache import CachedReadsMixin
 
 from . import serializers as s
 from .etags import check_if_match, etag_for, none_match

@@ -11,7 +11,6 @@ before, instead of relying on serialized_rollback.
 """
 
 import os
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -100,10 +99,9 @@ def screenshot(page):
 @pytest.fixture
 def demo_story(transactional_db):
     """The demo story, loaded as `make run` loads it (no accounts), after the data migration's groups."""
-    from django.contrib.auth.models import Group, Permission
     from django.core.management import call_command
 
-    for name, codenames in import_module("claims.migrations.0002_editor_and_reviewer_groups").GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
+    from tests.factories import ensure_roles
+
+    ensure_roles()
     call_command("seed_demo", "--no-accounts", verbosity=0)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.test_reader_journey import check
+from tests.browser.helpers import check
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,0 +1,64 @@
+"""What several test modules share: running the project in a fresh interpreter, and filling the admin's forms."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.forms import CheckboxInput
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Running manage.py or Python in a fresh interpreter
+
+SECRET = "a-test-secret-that-is-long-enough-for-the-checks-0123456789"
+
+
+def clean_env(**env) -> dict:
+    """Only what a process needs to run, plus the given variables: nothing leaks in from pytest-env."""
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DJANGO_SETTINGS_MODULE": "factcheck.settings"}
+    return {**base, **env}
+
+
+def run(args, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, *args], cwd=ROOT, env=clean_env(**env), capture_output=True, text=True, timeout=120
+    )
+
+
+# The admin's forms
+
+
+def admin_url(model, page, *args):
+    return reverse(f"admin:claims_{model}_{page}", args=args)
+
+
+def form_data(response):
+    """What the browser would post back unchanged: the main form and every inline formset."""
+    data = {}
+
+    def put(form):
+        for name, field in form.fields.items():
+            bound = form[name]
+            value = bound.value()
+            if isinstance(field.widget, CheckboxInput):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(v) for v in value]
+            elif value is not None:
+                data[bound.html_name] = str(value)
+
+    put(response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets", []):
+        put(inline.formset.management_form)
+        for form in inline.formset.forms:
+            put(form)
+    return data
+
+
+def claim_change(client, claim):
+    response = client.get(admin_url("claim", "change", claim.pk))
+    assert response.status_code == 200
+    return form_data(response)
