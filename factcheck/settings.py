@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "claims",
+    "demo",
 ]
 
 MIDDLEWARE = [
