@@ -19,7 +19,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import services
+from claims import services, workflow
 from claims.exchange.dataset import import_dataset
 from claims.models import (
     Claim,
@@ -449,6 +449,15 @@ def test_story_keeps_its_2024_dates_in_the_record_and_its_history():
     # The one claim still in review was never published.
     in_review = Claim.objects.get(status=Status.IN_REVIEW)
     assert (in_review.published_at, in_review.public_updated_at) == (None, None)
+
+
+def test_claim_in_review_meets_the_publishing_standards_for_the_reviewer_to_publish():
+    """README: "publish it yourself as the reviewer"."""
+    seed()
+    in_review = Claim.objects.get(status=Status.IN_REVIEW)
+    assert workflow.publish_problems(in_review) == []
+    draft = Claim.objects.get(status=Status.DRAFT)
+    assert [item.code for item in workflow.publish_problems(draft)] == ["unrated"]
 
 
 def test_desk_and_demo_reviewer_have_public_names(settings):
