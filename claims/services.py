@@ -449,6 +449,7 @@ def evidence_create(
     """Cite a statement as evidence for a claim (on a published claim: a reviewer, with a public note)."""
     _require(by, "claims.add_evidence", "add evidence")
     evidence = Evidence(claim=claim, statement=statement, **{k: v for k, v in fields.items() if k in EVIDENCE_FIELDS})
+    evidence.created_at = _now(at)
     evidence.full_clean()
     _evidence_rule(claim, by, note_kind, note_reason, "evidence", at=at)
     return _write(evidence, by=by, at=at)
@@ -580,10 +581,10 @@ def statement_delete(*, statement: Statement, by) -> None:
 
 
 @transaction.atomic
-def public_name_set(*, user, by, public_name: str) -> PublicProfile:
+def public_name_set(*, user, by, public_name: str, at=None) -> PublicProfile:
     """How a staff member is named in bylines; each may set their own, an admin anyone's."""
     if by is None or not by.is_authenticated or (by.pk != user.pk and not by.has_perm("claims.change_publicprofile")):
         raise PermissionDenied("You may set only your own public name.")
     profile = PublicProfile.objects.filter(user=user).first() or PublicProfile(user=user)
     profile.public_name = (public_name or "").strip()
-    return _write(profile, by=by)
+    return _write(profile, by=by, at=at)

@@ -133,13 +133,14 @@ def _convert(field: models.Field, value):
 
 
 class _Reader:
-    def __init__(self):
+    def __init__(self, unit: str = "line"):
+        self.unit = unit  # how a message names the row's place: a line of a .jsonl file, an entry of a list
         self.errors: list[str] = []
         self.rows: dict[str, dict[int, tuple[int, dict]]] = {name: {} for name in TYPES}
         self.header: dict | None = None
 
     def error(self, line: int, message: str) -> None:
-        self.errors.append(f"line {line}: {message}")
+        self.errors.append(f"{self.unit} {line}: {message}")
         if len(self.errors) >= MAX_ERRORS:
             raise DatasetError([*self.errors, f"… stopped after {MAX_ERRORS} errors."])
 
@@ -165,10 +166,10 @@ class _Reader:
 
     def read_header(self, obj: dict) -> None:
         if obj.get("format") != FORMAT:
-            raise DatasetError([f"line 1: not a {FORMAT} file (the header's format is {obj.get('format')!r})."])
+            raise DatasetError([f"{self.unit} 1: not a {FORMAT} file (the header's format is {obj.get('format')!r})."])
         if obj.get("version") != VERSION:
             raise DatasetError(
-                [f"line 1: {FORMAT} version {obj.get('version')!r} is not supported; this site reads {VERSION}."]
+                [f"{self.unit} 1: {FORMAT} version {obj.get('version')!r} is not supported; this site reads {VERSION}."]
             )
         self.header = obj
 
@@ -330,16 +331,24 @@ def _reset_sequences() -> None:
                 cursor.execute(sql)
 
 
-def import_dataset(lines, *, user=None) -> Counter:
-    """Restore a dataset into an empty database, all or nothing; DatasetError says what is wrong."""
-    reader = _Reader()
+def read_dataset(lines, *, unit: str = "line") -> dict[str, list[tuple[int, models.Model, dict]]]:
+    """Read and check a whole dataset without writing anything: for each type, its rows in id order as
+    (place, unsaved instance keeping the file's ids, {"username", "topics"}); DatasetError says what is wrong.
+    `unit` names a row's place in the messages ("line" of a .jsonl file; the demo story says "entry")."""
+    reader = _Reader(unit)
     reader.read(lines)
     if reader.header is None:
-        raise DatasetError(reader.errors or [f"line 1: not a {FORMAT} header."])
+        raise DatasetError(reader.errors or [f"{unit} 1: not a {FORMAT} header."])
     built = _build(reader)
     reader.check_counts()
     if reader.errors:
         raise DatasetError(reader.errors)
+    return built
+
+
+def import_dataset(lines, *, user=None) -> Counter:
+    """Restore a dataset into an empty database, all or nothing; DatasetError says what is wrong."""
+    built = read_dataset(lines)
     try:
         with transaction.atomic():
             existing = existing_rows()

@@ -6,13 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from demo.story import CLAIMS, EDITORS_GROUP, REVIEWERS_GROUP, ensure_demo_accounts, load_demo_story
+from demo.accounts import EDITORS_GROUP, REVIEWERS_GROUP, ensure_demo_accounts
+from demo.loader import StoryError, load_story
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo story: artists who said they leaked access to OpenAI's Sora (November 2024). "
-        "With DEBUG on, also create demo accounts (editor, reviewer, admin). Running it again changes nothing."
+        "Load the demo story: artists who said they leaked access to OpenAI's Sora (November 2024), from "
+        "demo/data/sora-leak.json, through the services with its real dates. With DEBUG on, also create demo "
+        "accounts (editor, reviewer, admin). Running it again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -20,12 +22,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_accounts=False, **options):
         self._check_ready()
-        with transaction.atomic():  # the story and the accounts, or nothing
-            report = load_demo_story()
-            accounts = ensure_demo_accounts() if settings.DEBUG and not no_accounts else None
+        try:
+            with transaction.atomic():  # the story and the accounts, or nothing
+                report = load_story()
+                accounts = ensure_demo_accounts() if settings.DEBUG and not no_accounts else None
+        except StoryError as error:
+            raise CommandError(f"The demo story was not loaded, nothing was written: {error}") from None
         if report.changed:
             made = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items())) or "nothing new"
-            self.stdout.write(self.style.SUCCESS(f"Loaded the demo story ({len(CLAIMS)} claims): created {made}."))
+            self.stdout.write(self.style.SUCCESS(f"Loaded the demo story ({report.claims} claims): created {made}."))
         else:
             self.stdout.write("The demo story is already loaded; nothing changed.")
 
