@@ -14,12 +14,13 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from . import keyset, verdicts
+from . import keyset, public_record, verdicts
 from .cache import cache_public_page
 from .claimreview import claim_review, to_script_json
 from .models import (
     Claim,
     Evidence,
+    PublicNote,
     Source,
     Speaker,
     Status,
@@ -52,7 +53,8 @@ PUBLIC_MAX_AGE = 60
 
 # Verdicts a reader can meet on a public claim, in scale order.
 RATED_VERDICTS = verdicts.RATINGS
-ORDERINGS = {"newest": ("-published_at", "-pk"), "updated": ("-updated_at", "-pk")}
+# "updated": the readers' "Updated" date (the latest verdict change or public note), never a silent save.
+ORDERINGS = {"newest": ("-published_at", "-pk"), "updated": ("-public_updated_at", "-pk")}
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RANK_ORDER = {Evidence.Rank.PREFERRED: 0, Evidence.Rank.NORMAL: 1, Evidence.Rank.DEPRECATED: 2}
 
@@ -314,9 +316,12 @@ def claim_detail(request, slug):
             Prefetch("evidence", queryset=evidence),
             "topics",
             Prefetch("verdict_changes", queryset=VerdictChange.objects.order_by("changed_at", "id")),
+            Prefetch("public_notes", queryset=PublicNote.objects.order_by("published_at", "id")),
         ),
         slug=slug,
     )
+    changes, notes = list(claim.verdict_changes.all()), list(claim.public_notes.all())
+    history = public_record.history(changes, notes)
     related = related_claims(claim, queryset=_card_claims(Claim.objects.public()), limit=RELATED_LIMIT)
 
     review = claim_review(claim)
@@ -329,7 +334,9 @@ def claim_detail(request, slug):
             "claim": claim,
             "preview": preview,
             "evidence": _evidence_groups(claim),
-            "history": list(claim.verdict_changes.all()),
+            "history": history,
+            "correction": public_record.latest_correction(history),
+            "checked_by": public_record.checked_by(claim, changes=changes, notes=notes) if claim.published_at else [],
             "related": list(related),
             "claimreview_json": to_script_json(review) if review else "",
             "meta": {
@@ -449,14 +456,10 @@ def methodology(request):
 
 @reader_page
 def corrections(request):
-    changes = (
-        VerdictChange.objects.filter(kind=VerdictChange.Kind.CORRECTION, claim__in=Claim.objects.public())
-        .select_related("claim")
-        .order_by("-changed_at", "-id")
-    )
-    page = _page(request, changes)
-    meta = {"title": "Corrections", "description": "Every verdict we corrected because we got it wrong, newest first."}
-    return render(request, "claims/corrections.html", {"page_obj": page, "changes": page.object_list, "meta": meta})
+    page = _page(request, public_record.corrections())
+    meta = {"title": "Corrections", "description": "Every correction we made because we got something wrong, newest first."}
+    entries = public_record.load(page.object_list)
+    return render(request, "claims/corrections.html", {"page_obj": page, "corrections": entries, "meta": meta})
 
 
 @reader_page
