@@ -4,6 +4,7 @@ import re
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
@@ -14,7 +15,7 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from . import keyset, public_record, verdicts
+from . import keyset, public_record, share_image, verdicts
 from .cache import cache_public_page
 from .claimreview import claim_review, to_script_json
 from .models import (
@@ -50,6 +51,9 @@ HOME_LATEST = 8
 DETAIL_LIST_LIMIT = 50
 RELATED_LIMIT = 5
 PUBLIC_MAX_AGE = 60
+# A share image's address carries its fingerprint (?v=), so a changed claim gets a new address.
+SHARE_IMAGE_MAX_AGE = 24 * 3600
+SHARE_IMAGE_CACHE_SECONDS = 7 * 24 * 3600
 
 # Verdicts a reader can meet on a public claim, in scale order.
 RATED_VERDICTS = verdicts.RATINGS
@@ -327,6 +331,7 @@ def claim_detail(request, slug):
     review = claim_review(claim)
     preview = not claim.is_public
     rating = "Retracted" if claim.status == Status.RETRACTED else claim.get_verdict_display()
+    sharing = {} if preview else _sharing_meta(claim, rating)
     response = render(
         request,
         "claims/claim_detail.html",
@@ -347,12 +352,71 @@ def claim_detail(request, slug):
                 ).chars(200),
                 "og_type": "article",
                 "noindex": preview,
+                **sharing,
             },
         },
     )
     if preview:
         add_never_cache_headers(response)
     return response
+
+
+def _drawn(claim) -> dict:
+    return share_image.describe(
+        text=claim.text, verdict=claim.verdict, status=claim.status, published_at=claim.published_at
+    )
+
+
+def _sharing_meta(claim, rating: str) -> dict:
+    """Open Graph and Twitter card fields of a public claim's page: its share image and its dates."""
+    version = share_image.fingerprint(_drawn(claim))[:12]
+    path = reverse("claims:claim_share_image", kwargs={"slug": claim.slug})
+    return {
+        "image": f"{settings.SITE_URL}{path}?v={version}",
+        "image_width": share_image.WIDTH,
+        "image_height": share_image.HEIGHT,
+        "image_alt": Truncator(f"{rating}: “{claim.text}”, a fact check by {settings.PUBLISHER_NAME}").chars(400),
+        "published_time": claim.published_at,
+        "modified_time": claim.public_updated_at or claim.published_at,
+    }
+
+
+@require_safe
+def claim_share_image(request, slug):
+    """The share image of a claim readers may see (claims/share_image.py), drawn once for what it shows."""
+    fields = ("text", "verdict", "status", "published_at")
+    claim = Claim.objects.public().filter(slug=slug).values("pk", "public_updated_at", *fields).first()
+    if claim is None:
+        raise Http404("No such claim.")
+    drawn = share_image.describe(**{name: claim[name] for name in fields})
+    digest = share_image.fingerprint(drawn)
+    updated = claim["public_updated_at"].isoformat() if claim["public_updated_at"] else ""
+    key = f"factcheck:share-image:{claim['pk']}:{updated}:{digest}"
+    etag = f'"{digest}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        png = _cached(key)
+        if png is None:
+            png = share_image.draw(**drawn)
+            _store(key, png)
+        response = HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=SHARE_IMAGE_MAX_AGE)
+    return response
+
+
+def _cached(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache that is down must not break the image
+        return None
+
+
+def _store(key: str, value: bytes) -> None:
+    try:
+        cache.set(key, value, SHARE_IMAGE_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001, S110 - drawn again next time
+        pass
 
 
 def _statements_with_claims(statements, user):
