@@ -6,8 +6,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .claimreview import canonical_url
 from . import public_record
+from .claimreview import canonical_url
 from .models import Claim
 
 FEED_ITEMS = 30

@@ -10,8 +10,9 @@ claims" runs the same comparison the other way, reading the index backwards. No 
 Cursors are signed (``django.core.signing``) and name their order: a cursor changed by hand, cut short or made
 for the other order is refused (``BadCursor``) before it reaches the database.
 
-A column that may be NULL (``published_at``, ``public_updated_at``) sorts its NULLs first on every database (PostgreSQL's default for
-DESC, which the indexes follow); rows without a value are paged by id alone, so no row is lost or repeated.
+A column that may be NULL (``published_at``, ``public_updated_at``) sorts its NULLs first on every database
+(PostgreSQL's default for DESC, which the indexes follow); rows without a value are paged by id alone, so no row is
+lost or repeated.
 """
 
 import datetime

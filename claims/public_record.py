@@ -24,7 +24,7 @@ FIELD_WORDS = {
 
 
 def in_words(items) -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     items = [str(item) for item in items]
     if len(items) < 2:
         return "".join(items)
@@ -135,7 +135,9 @@ def load(rows) -> list[Entry]:
     for source, pk, _ in rows:
         wanted[source].append(pk)
     found = {
-        "verdict": VerdictChange.objects.select_related("claim").in_bulk(wanted["verdict"]) if wanted["verdict"] else {},
+        "verdict": VerdictChange.objects.select_related("claim").in_bulk(wanted["verdict"])
+        if wanted["verdict"]
+        else {},
         "note": PublicNote.objects.select_related("claim").in_bulk(wanted["note"]) if wanted["note"] else {},
     }
     return [Entry(found[source][pk]) for source, pk, _ in rows if pk in found[source]]

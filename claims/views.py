@@ -1,5 +1,6 @@
 """Public pages for readers: server-rendered, no JavaScript needed, a fixed number of queries each."""
 
+import contextlib
 import re
 from functools import wraps
 
@@ -413,10 +414,8 @@ def _cached(key: str):
 
 
 def _store(key: str, value: bytes) -> None:
-    try:
+    with contextlib.suppress(Exception):  # a cache that is down: drawn again next time
         cache.set(key, value, SHARE_IMAGE_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001, S110 - drawn again next time
-        pass
 
 
 def _statements_with_claims(statements, user):
@@ -521,7 +520,10 @@ def methodology(request):
 @reader_page
 def corrections(request):
     page = _page(request, public_record.corrections())
-    meta = {"title": "Corrections", "description": "Every correction we made because we got something wrong, newest first."}
+    meta = {
+        "title": "Corrections",
+        "description": "Every correction we made because we got something wrong, newest first.",
+    }
     entries = public_record.load(page.object_list)
     return render(request, "claims/corrections.html", {"page_obj": page, "corrections": entries, "meta": meta})
 

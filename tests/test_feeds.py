@@ -60,7 +60,9 @@ def claims():
     old = PublishedClaimFactory(text="Old but updated claim.", published_at=now - datetime.timedelta(days=5))
     # Published three days ago, its row saved just now (as a seeding or a silent internal edit would):
     # readers' dates are the publication's, never the save's.
-    new = PublishedClaimFactory(text="Brand new claim.", verdict=Verdict.TRUE, published_at=now - datetime.timedelta(days=3))
+    new = PublishedClaimFactory(
+        text="Brand new claim.", verdict=Verdict.TRUE, published_at=now - datetime.timedelta(days=3)
+    )
     services.claim_add_note(
         claim=old, by=ReviewerFactory(), kind="update", reason="New context.", at=now - datetime.timedelta(hours=1)
     )
@@ -197,7 +199,9 @@ def test_sitemap_has_lastmod_for_claims(client, claims):
         url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root.findall(f"{SITEMAP}url")
     }
     # What readers see last changed: the publication, or the latest public note; not the row's own save.
-    assert lastmods[settings.SITE_URL + claims["new"].get_absolute_url()] == claims["new"].published_at.date().isoformat()
+    assert (
+        lastmods[settings.SITE_URL + claims["new"].get_absolute_url()] == claims["new"].published_at.date().isoformat()
+    )
     assert claims["new"].updated_at.date() != claims["new"].published_at.date()
     assert lastmods[settings.SITE_URL + claims["old"].get_absolute_url()] == (
         claims["old"].public_updated_at.date().isoformat()

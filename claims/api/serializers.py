@@ -311,7 +311,7 @@ class ClaimSerializer(ApiModelSerializer):
     checked_at = serializers.DateTimeField(
         source="published_at",
         read_only=True,
-        help_text="Readers' \"Checked\" date: when the claim was first published with its rating; never moves.",
+        help_text="The date readers see as Checked: when the claim was first published with its rating; never moves.",
     )
 
     class Meta:
@@ -352,8 +352,8 @@ class ClaimSerializer(ApiModelSerializer):
         extra_kwargs = {
             "slug": {"help_text": "Made from the text when left out; fixed once published."},
             "public_updated_at": {
-                "help_text": "Readers' \"Updated\" date: the latest verdict change or public note after publication "
-                "(updated_at is any save, including internal ones)."
+                "help_text": "The date readers see as Updated: the latest verdict change or public note after "
+                "publication (updated_at is any save, including internal ones)."
             },
         }
 
