@@ -341,7 +341,7 @@ def test_a_claim_corrected_in_a_note_says_so_under_its_title(client, rita):
     assert notice, "no correction notice"
     assert page.index("</h1>") < notice.start() < page.index('class="claim-verdict"')
     text = re.sub(r"<[^>]+>", "", notice.group(1))
-    assert text.startswith("Corrected on 3 December 2024") and "we corrected our fact check" in text
+    assert text.startswith("Corrected on 3 December 2024: We had the date of the post wrong.")
     assert f'href="#note-{note.pk}"' in notice.group(1)
     assert f'id="note-{note.pk}"' in page
 
@@ -354,7 +354,7 @@ def test_a_verdict_correction_says_so_under_the_title_the_latest_correction_firs
     page = html(client, claim.get_absolute_url())
     notice = re.search(r'<p class="notice notice-correction" role="note">(.*?)</p>', page, re.S).group(1)
     assert "10 December 2024" in notice and f'href="#verdict-change-{change.pk}"' in notice
-    assert "the verdict was False until then" in re.sub(r"<[^>]+>", "", notice)
+    assert "our verdict was False until then." in re.sub(r"<[^>]+>", "", notice)
 
 
 def test_no_notice_without_a_correction(client, rita):
