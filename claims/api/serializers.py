@@ -311,6 +311,7 @@ class ClaimSerializer(ApiModelSerializer):
     checked_at = serializers.DateTimeField(
         source="published_at",
         read_only=True,
+        allow_null=True,
         help_text="The date readers see as Checked: when the claim was first published with its rating; never moves.",
     )
 
