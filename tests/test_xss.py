@@ -89,6 +89,7 @@ class Corpus:
     speakers: list = field(default_factory=list)
     topics: list = field(default_factory=list)
     fields_written: int = 0
+    supporting: int = 0  # plain supporting statements added so that a claim meets the publishing standards
 
 
 def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
@@ -119,6 +120,10 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
             evidence.rank = Evidence.Rank.DEPRECATED
             evidence.deprecation_reason = payload
             evidence.save()
+        if stance == Evidence.Stance.CONTEXT or evidence.rank == Evidence.Rank.DEPRECATED:
+            # The publishing standards want a current statement that supports or refutes the claim.
+            EvidenceFactory(claim=claim, statement=StatementFactory(source=source, speaker=speaker), stance="supports")
+            corpus.supporting += 1
         for obj in (topic, speaker, source, statement, claim, evidence):
             try:
                 obj.full_clean()  # what the admin, the API and the importers would refuse never gets here
@@ -129,6 +134,9 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
         services.claim_submit(claim=claim, by=reviewer)
         services.claim_publish(claim=claim, by=reviewer)
         services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.MIXED, kind="correction", reason=payload)
+        # A public note's reason on the claim page (its history and the notice at the top), the corrections page
+        # and feed.
+        services.claim_add_note(claim=claim, by=reviewer, kind="correction", reason=payload)
         if i % 5 == 4:
             services.claim_retract(claim=claim, by=reviewer, reason=payload)
         claim.refresh_from_db()
@@ -416,9 +424,17 @@ def test_api_json_round_trips_and_is_never_html(client, corpus):
     sources = {s["id"]: s for s in fetch("/api/v1/sources/?page_size=100")["results"]}
     speakers = {s["slug"]: s for s in fetch("/api/v1/speakers/?page_size=100")["results"]}
     topics = {t["slug"]: t for t in fetch("/api/v1/topics/?page_size=100")["results"]}
-    statements = fetch("/api/v1/statements/?page_size=100")["results"]
-    evidence = fetch("/api/v1/evidence/?page_size=100")["results"]
-    assert len(statements) == len(evidence) == len(PAYLOADS)
+    def fetch_all(url):
+        rows = []
+        while url:
+            page = fetch(url)
+            rows += page["results"]
+            url = page["next"]
+        return rows
+
+    statements = fetch_all("/api/v1/statements/?page_size=100")
+    evidence = fetch_all("/api/v1/evidence/?page_size=100")
+    assert len(statements) == len(evidence) == len(PAYLOADS) + corpus.supporting
     fetch("/api/v1/claimreview/?page_size=200")
     for payload, claim in corpus.claims:
         assert claims[claim.slug]["text"] == payload
