@@ -424,6 +424,7 @@ def test_api_json_round_trips_and_is_never_html(client, corpus):
     sources = {s["id"]: s for s in fetch("/api/v1/sources/?page_size=100")["results"]}
     speakers = {s["slug"]: s for s in fetch("/api/v1/speakers/?page_size=100")["results"]}
     topics = {t["slug"]: t for t in fetch("/api/v1/topics/?page_size=100")["results"]}
+
     def fetch_all(url):
         rows = []
         while url:
