@@ -294,6 +294,12 @@ class Claim(TimeStamped):
             models.Index(
                 fields=["-published_at", "-id"], condition=Q(status__in=PUBLIC_STATUSES), name="claim_public_newest"
             ),
+            # The public claim list's "updated" order (readers' "Updated" date), among the public claims only.
+            models.Index(
+                fields=["-public_updated_at", "-id"],
+                condition=Q(status__in=PUBLIC_STATUSES),
+                name="claim_public_updated",
+            ),
             # The admin claim list's order.
             models.Index(fields=["-updated_at", "-id"], name="claim_updated_id"),
         ]

@@ -81,7 +81,7 @@ def claim_review(claim: Claim) -> dict | None:
         "claimReviewed": claim.text,
         "author": _organization(),
         "datePublished": (claim.published_at or claim.created_at).date().isoformat(),
-        "dateModified": claim.updated_at.isoformat(),
+        "dateModified": (claim.public_updated_at or claim.published_at or claim.created_at).isoformat(),
         "inLanguage": claim.language,
         "reviewRating": rating,
         "itemReviewed": item,

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claims import verdicts
@@ -21,8 +22,9 @@ def exportable_claims():
 
 
 def feed_date_modified(queryset) -> str:
-    """When anything in the feed last changed: the newest updated_at, or now for an empty feed."""
-    latest = queryset.order_by().aggregate(latest=Max("updated_at"))["latest"]
+    """When anything in the feed last changed for readers: the newest public "updated" date (a verdict change or
+    public note; else the publication), or now for an empty feed. A silent internal save does not move it."""
+    latest = queryset.order_by().aggregate(latest=Max(Coalesce("public_updated_at", "published_at")))["latest"]
     return (latest or timezone.now()).isoformat()
 
 

@@ -38,6 +38,11 @@ SITE_NAME = os.environ.get("FACTCHECK_SITE_NAME", "factcheck")
 SITE_URL = os.environ.get("FACTCHECK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PUBLISHER_NAME = os.environ.get("FACTCHECK_PUBLISHER_NAME", "factcheck demo newsroom")
 PUBLISHER_URL = os.environ.get("FACTCHECK_PUBLISHER_URL", SITE_URL)
+# Who a claim page says checked it: "reviewers" (their public names) or "desk" (DESK_NAME).
+BYLINE = os.environ.get("FACTCHECK_BYLINE", "").strip().lower() or "reviewers"
+if BYLINE not in ("reviewers", "desk"):
+    sys.exit(f"factcheck: FACTCHECK_BYLINE is {BYLINE!r}; set it to 'reviewers' or 'desk'.")
+DESK_NAME = os.environ.get("FACTCHECK_DESK_NAME", "").strip() or f"the {PUBLISHER_NAME} desk"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -2,17 +2,20 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import F
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from claims.models import Claim, VerdictChange
+from claims import public_record
+from claims.models import Claim
 from exchange.claimreview import canonical_url
 
 FEED_ITEMS = 30
 
 
 class ClaimsFeed(Feed):
-    """Published claims, the most recently published or updated first."""
+    """Published claims, the most recently published or updated (for readers: a verdict change or public note)
+    first."""
 
     description_template = "claims/feeds/claim_description.html"
 
@@ -26,7 +29,11 @@ class ClaimsFeed(Feed):
         return f"Claims checked by {settings.PUBLISHER_NAME}, new and updated."
 
     def items(self):
-        return Claim.objects.published().select_related("claimant").order_by("-updated_at", "-pk")[:FEED_ITEMS]
+        return (
+            Claim.objects.published()
+            .select_related("claimant")
+            .order_by(F("public_updated_at").desc(nulls_last=True), "-pk")[:FEED_ITEMS]
+        )
 
     def item_title(self, item):
         return f"{item.get_verdict_display()}: {item.text}"
@@ -40,10 +47,10 @@ class ClaimsFeed(Feed):
     item_guid_is_permalink = True
 
     def item_pubdate(self, item):
-        return item.published_at or item.created_at
+        return item.published_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        return item.public_updated_at or item.published_at
 
     def item_author_name(self, item):
         return settings.PUBLISHER_NAME
@@ -58,7 +65,7 @@ class ClaimsAtomFeed(ClaimsFeed):
 
 
 class CorrectionsFeed(Feed):
-    """Corrections of verdicts on public claims, newest first."""
+    """Corrections on public claims, of a verdict or in a public note, newest first."""
 
     description_template = "claims/feeds/correction_description.html"
 
@@ -69,20 +76,19 @@ class CorrectionsFeed(Feed):
         return settings.SITE_URL + reverse("claims:corrections")
 
     def description(self):
-        return f"Every verdict {settings.PUBLISHER_NAME} corrected because of an error, newest first."
+        return f"Every correction {settings.PUBLISHER_NAME} made because of an error, newest first."
 
     def items(self):
-        return (
-            VerdictChange.objects.filter(kind=VerdictChange.Kind.CORRECTION, claim__in=Claim.objects.public())
-            .select_related("claim")
-            .order_by("-changed_at", "-id")[:FEED_ITEMS]
-        )
+        return public_record.load(public_record.corrections()[:FEED_ITEMS])
 
     def item_title(self, item):
-        return f"Corrected: {item.get_previous_verdict_display()} → {item.get_verdict_display()}: {item.claim.text}"
+        if item.is_note:
+            return f"Corrected: {item.claim.text}"
+        change = item.obj
+        return f"Corrected: {change.get_previous_verdict_display()} → {change.get_verdict_display()}: {item.claim.text}"
 
     def item_link(self, item):
-        return f"{canonical_url(item.claim)}#verdict-change-{item.pk}"
+        return f"{canonical_url(item.claim)}#{item.anchor}"
 
     def item_guid(self, item):
         return self.item_link(item)
@@ -90,10 +96,10 @@ class CorrectionsFeed(Feed):
     item_guid_is_permalink = True
 
     def item_pubdate(self, item):
-        return item.changed_at
+        return item.when
 
     def item_updateddate(self, item):
-        return item.changed_at
+        return item.when
 
     def item_author_name(self, item):
         return settings.PUBLISHER_NAME

@@ -1,18 +1,18 @@
 """Keyset (cursor) pagination for the public claim list: any page costs one index range read, however deep.
 
-A list ordered by a column (``published_at`` or ``updated_at``, newest first, ties by id) is paged by position:
-the "Older claims" link carries a cursor naming the last row shown (its sort value and id), and the next page
-is the rows after it, ``WHERE (column, id) < (value, id) ORDER BY column DESC, id DESC LIMIT n``. PostgreSQL
-reads that as an index range scan starting at the cursor (``claim_public_newest`` or ``claim_updated_id``,
-migration 0005, whose order it is; for ``updated_at`` the planner may also read its own index backwards and
-sort ties by id), the same work on the last page as on the first. "Newer claims" runs the same comparison the
-other way, reading the index backwards. No OFFSET, no COUNT.
+A list ordered by a column (``published_at`` or ``public_updated_at``, newest first, ties by id) is paged by
+position: the "Older claims" link carries a cursor naming the last row shown (its sort value and id), and the next
+page is the rows after it, ``WHERE (column, id) < (value, id) ORDER BY column DESC, id DESC LIMIT n``. PostgreSQL
+reads that as an index range scan starting at the cursor (``claim_public_newest`` or ``claim_public_updated``,
+partial indexes of the public claims in that order), the same work on the last page as on the first. "Newer
+claims" runs the same comparison the other way, reading the index backwards. No OFFSET, no COUNT.
 
 Cursors are signed (``django.core.signing``) and name their order: a cursor changed by hand, cut short or made
 for the other order is refused (``BadCursor``) before it reaches the database.
 
-A column that may be NULL (``published_at``) sorts its NULLs first on every database (PostgreSQL's default for
-DESC, which the indexes follow); rows without a value are paged by id alone, so no row is lost or repeated.
+A column that may be NULL (``published_at``, ``public_updated_at``) sorts its NULLs first on every database
+(PostgreSQL's default for DESC, which the indexes follow); rows without a value are paged by id alone, so no row is
+lost or repeated.
 """
 
 import datetime

@@ -28,10 +28,11 @@ class ClaimSitemap(CanonicalSitemap):
     priority = 0.8
 
     def items(self):
-        return Claim.objects.public().only("slug", "updated_at").order_by("pk")
+        return Claim.objects.public().only("slug", "published_at", "public_updated_at").order_by("pk")
 
     def lastmod(self, item):
-        return item.updated_at
+        # What readers see last changed: never a silent internal save.
+        return item.public_updated_at or item.published_at
 
 
 class SpeakerSitemap(CanonicalSitemap):

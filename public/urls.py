@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("claims/", views.claim_list, name="claim_list"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim_detail"),
+    path("claims/<slug:slug>/share.png", views.claim_share_image, name="claim_share_image"),
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),

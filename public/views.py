@@ -1,9 +1,11 @@
 """Public pages for readers: server-rendered, no JavaScript needed, a fixed number of queries each."""
 
+import contextlib
 import re
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
@@ -14,10 +16,11 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from claims import verdicts
+from claims import public_record, verdicts
 from claims.models import (
     Claim,
     Evidence,
+    PublicNote,
     Source,
     Speaker,
     Status,
@@ -37,7 +40,7 @@ from claims.search import (
 from exchange.claimreview import claim_review, to_script_json
 from factcheck.cache import cache_public_page
 
-from . import keyset
+from . import keyset, share_image
 from .templatetags.claims_tags import markdown_excerpt
 
 PAGE_SIZE = 20
@@ -51,10 +54,14 @@ HOME_LATEST = 8
 DETAIL_LIST_LIMIT = 50
 RELATED_LIMIT = 5
 PUBLIC_MAX_AGE = 60
+# A share image's address carries its fingerprint (?v=), so a changed claim gets a new address.
+SHARE_IMAGE_MAX_AGE = 24 * 3600
+SHARE_IMAGE_CACHE_SECONDS = 7 * 24 * 3600
 
 # Verdicts a reader can meet on a public claim, in scale order.
 RATED_VERDICTS = verdicts.RATINGS
-ORDERINGS = {"newest": ("-published_at", "-pk"), "updated": ("-updated_at", "-pk")}
+# "updated": the readers' "Updated" date (the latest verdict change or public note), never a silent save.
+ORDERINGS = {"newest": ("-published_at", "-pk"), "updated": ("-public_updated_at", "-pk")}
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RANK_ORDER = {Evidence.Rank.PREFERRED: 0, Evidence.Rank.NORMAL: 1, Evidence.Rank.DEPRECATED: 2}
 
@@ -316,14 +323,18 @@ def claim_detail(request, slug):
             Prefetch("evidence", queryset=evidence),
             "topics",
             Prefetch("verdict_changes", queryset=VerdictChange.objects.order_by("changed_at", "id")),
+            Prefetch("public_notes", queryset=PublicNote.objects.order_by("published_at", "id")),
         ),
         slug=slug,
     )
+    changes, notes = list(claim.verdict_changes.all()), list(claim.public_notes.all())
+    history = public_record.history(changes, notes)
     related = related_claims(claim, queryset=_card_claims(Claim.objects.public()), limit=RELATED_LIMIT)
 
     review = claim_review(claim)
     preview = not claim.is_public
     rating = "Retracted" if claim.status == Status.RETRACTED else claim.get_verdict_display()
+    sharing = {} if preview else _sharing_meta(claim, rating)
     response = render(
         request,
         "claims/claim_detail.html",
@@ -331,7 +342,9 @@ def claim_detail(request, slug):
             "claim": claim,
             "preview": preview,
             "evidence": _evidence_groups(claim),
-            "history": list(claim.verdict_changes.all()),
+            "history": history,
+            "correction": public_record.latest_correction(history),
+            "checked_by": public_record.checked_by(claim, changes=changes, notes=notes) if claim.published_at else [],
             "related": list(related),
             "claimreview_json": to_script_json(review) if review else "",
             "meta": {
@@ -342,12 +355,69 @@ def claim_detail(request, slug):
                 ).chars(200),
                 "og_type": "article",
                 "noindex": preview,
+                **sharing,
             },
         },
     )
     if preview:
         add_never_cache_headers(response)
     return response
+
+
+def _drawn(claim) -> dict:
+    return share_image.describe(
+        text=claim.text, verdict=claim.verdict, status=claim.status, published_at=claim.published_at
+    )
+
+
+def _sharing_meta(claim, rating: str) -> dict:
+    """Open Graph and Twitter card fields of a public claim's page: its share image and its dates."""
+    version = share_image.fingerprint(_drawn(claim))[:12]
+    path = reverse("claims:claim_share_image", kwargs={"slug": claim.slug})
+    return {
+        "image": f"{settings.SITE_URL}{path}?v={version}",
+        "image_width": share_image.WIDTH,
+        "image_height": share_image.HEIGHT,
+        "image_alt": Truncator(f"{rating}: “{claim.text}”, a fact check by {settings.PUBLISHER_NAME}").chars(400),
+        "published_time": claim.published_at,
+        "modified_time": claim.public_updated_at or claim.published_at,
+    }
+
+
+@require_safe
+def claim_share_image(request, slug):
+    """The share image of a claim readers may see (public/share_image.py), drawn once for what it shows."""
+    fields = ("text", "verdict", "status", "published_at")
+    claim = Claim.objects.public().filter(slug=slug).values("pk", "public_updated_at", *fields).first()
+    if claim is None:
+        raise Http404("No such claim.")
+    drawn = share_image.describe(**{name: claim[name] for name in fields})
+    digest = share_image.fingerprint(drawn)
+    updated = claim["public_updated_at"].isoformat() if claim["public_updated_at"] else ""
+    key = f"factcheck:share-image:{claim['pk']}:{updated}:{digest}"
+    etag = f'"{digest}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        png = _cached(key)
+        if png is None:
+            png = share_image.draw(**drawn)
+            _store(key, png)
+        response = HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=SHARE_IMAGE_MAX_AGE)
+    return response
+
+
+def _cached(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache that is down must not break the image
+        return None
+
+
+def _store(key: str, value: bytes) -> None:
+    with contextlib.suppress(Exception):  # a cache that is down: drawn again next time
+        cache.set(key, value, SHARE_IMAGE_CACHE_SECONDS)
 
 
 def _statements_with_claims(statements, user):
@@ -451,14 +521,13 @@ def methodology(request):
 
 @reader_page
 def corrections(request):
-    changes = (
-        VerdictChange.objects.filter(kind=VerdictChange.Kind.CORRECTION, claim__in=Claim.objects.public())
-        .select_related("claim")
-        .order_by("-changed_at", "-id")
-    )
-    page = _page(request, changes)
-    meta = {"title": "Corrections", "description": "Every verdict we corrected because we got it wrong, newest first."}
-    return render(request, "claims/corrections.html", {"page_obj": page, "changes": page.object_list, "meta": meta})
+    page = _page(request, public_record.corrections())
+    meta = {
+        "title": "Corrections",
+        "description": "Every correction we made because we got something wrong, newest first.",
+    }
+    entries = public_record.load(page.object_list)
+    return render(request, "claims/corrections.html", {"page_obj": page, "corrections": entries, "meta": meta})
 
 
 @reader_page

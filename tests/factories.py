@@ -131,6 +131,7 @@ class PublishedClaimFactory(ClaimFactory):
     status = Status.PUBLISHED
     verdict = Verdict.FALSE
     published_at = factory.LazyFunction(timezone.now)
+    public_updated_at = factory.SelfAttribute("published_at")
 
 
 class EvidenceFactory(factory.django.DjangoModelFactory):

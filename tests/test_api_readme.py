@@ -9,8 +9,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
-from claims.models import Claim, Status, Verdict
-from tests.factories import ReviewerFactory
+from claims import services
+from claims.models import Claim, Evidence, Source, Statement, Status, VerdictChange
+from tests.factories import ClaimFactory, ReviewerFactory
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 API_LINE = "API=http://127.0.0.1:8000/api/v1"
@@ -29,10 +30,18 @@ def test_the_readme_session_sets_up_as_this_test_expects():
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_readme_curl_session_works(live_server, settings):
+def test_the_readme_curl_session_works_and_publishes_nothing(live_server, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
     cache.clear()
-    token = Token.objects.create(user=ReviewerFactory(username="reviewer")).key
+    reviewer = ReviewerFactory(username="reviewer")
+    token = Token.objects.create(user=reviewer).key
+    # The demo's published fact check, which the session reads.
+    demo = ClaimFactory(ready=True, text="A published demo claim.")
+    services.claim_set_verdict(claim=demo, by=reviewer, verdict="mostly_false", kind="initial", reason="Checked.")
+    services.claim_submit(claim=demo, by=reviewer)
+    services.claim_publish(claim=demo, by=reviewer)
+    demo.refresh_from_db()
+    before = {model: model.objects.count() for model in (Claim, Source, Statement, Evidence, VerdictChange)}
     # The two lines that depend on the machine: the server's address, and the token made in this database.
     script = "\n".join(readme_api_shell_blocks())
     script = script.replace(API_LINE, f"API={live_server.url}/api/v1").replace(TOKEN_LINE, f"TOKEN={token}")
@@ -45,14 +54,18 @@ def test_the_readme_curl_session_works(live_server, settings):
     )
     assert run.returncode == 0, run.stderr
     # curl prints JSON without a final newline, so each answer runs into the next one's start.
-    assert re.search(r"\bpublished$", run.stdout, re.MULTILINE)  # `... publish/ | field status`
-    assert re.search(r"\b304$", run.stdout, re.MULTILINE)  # the conditional GET
-
-    claim = Claim.objects.get(text="OpenAI paused Sora early access after the leak.")
-    assert claim.status == Status.PUBLISHED and claim.verdict == Verdict.TRUE
-    assert claim.summary == "**True.**"  # the PATCH with If-Match
-    evidence = claim.evidence.get()
-    assert evidence.statement.source.url == "https://example.org/2024/11/openai-statement"
-    assert claim.verdict_changes.get().reason == "OpenAI said so in its statement."
-    assert f'"slug":"{claim.slug}"' in run.stdout  # read back anonymously
+    assert f'"slug":"{demo.slug}"' in run.stdout  # the demo's claim read back anonymously
     assert '"@type":"ClaimReview"' in run.stdout
+    assert re.search(r"\bin_review$", run.stdout, re.MULTILINE)  # `... submit/ | field status`
+    assert '"status":400' in run.stdout  # publishing the test draft refused: it has no verdict and no summary
+    assert re.search(r"\b304$", run.stdout, re.MULTILINE)  # the conditional GET
+    assert re.search(r"^3$", run.stdout, re.MULTILINE)  # the PATCH with If-Match: version 3 (1 made, 2 sent)
+    assert re.search(r"\b412$", run.stdout, re.MULTILINE)  # the stale If-Match refused
+    assert len(re.findall(r"\b204$", run.stdout, re.MULTILINE)) == 3  # the test rows deleted
+
+    # Nothing made up was published, and the test rows are gone: the database is as the demo left it.
+    assert {model: model.objects.count() for model in before} == before
+    assert list(Claim.objects.filter(status=Status.PUBLISHED)) == [demo]
+    assert not Claim.objects.filter(text__contains="[API test]").exists()
+    demo_after = Claim.objects.get(pk=demo.pk)
+    assert (demo_after.version, demo_after.summary) == (demo.version, demo.summary)

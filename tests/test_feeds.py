@@ -9,12 +9,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import services
 from claims.models import Claim, Status, Verdict
 from public.feeds import FEED_ITEMS
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
     PublishedClaimFactory,
+    ReviewerFactory,
     SourceFactory,
     SpeakerFactory,
     StatementFactory,
@@ -56,8 +58,14 @@ def atom_entries(response) -> list[dict]:
 def claims():
     now = timezone.now()
     old = PublishedClaimFactory(text="Old but updated claim.", published_at=now - datetime.timedelta(days=5))
-    new = PublishedClaimFactory(text="Brand new claim.", verdict=Verdict.TRUE, published_at=now)
-    Claim.objects.filter(pk=old.pk).update(updated_at=now + datetime.timedelta(hours=1))
+    # Published three days ago, its row saved just now (as a seeding or a silent internal edit would):
+    # readers' dates are the publication's, never the save's.
+    new = PublishedClaimFactory(
+        text="Brand new claim.", verdict=Verdict.TRUE, published_at=now - datetime.timedelta(days=3)
+    )
+    services.claim_add_note(
+        claim=old, by=ReviewerFactory(), kind="update", reason="New context.", at=now - datetime.timedelta(hours=1)
+    )
     retracted = PublishedClaimFactory(text="Retracted claim.", status=Status.RETRACTED, retraction_reason="Wrong.")
     draft = ClaimFactory(text="Draft claim in feeds?")
     review = ClaimFactory(text="In review claim in feeds?", status=Status.IN_REVIEW, verdict=Verdict.FALSE)
@@ -67,7 +75,7 @@ def claims():
 def test_rss_feed_of_published_claims_new_and_updated(client, claims):
     items = rss_items(client.get(reverse("claims:feed_claims_rss")))
     titles = [item["title"] for item in items]
-    # Most recently updated first: the old claim was updated after the new one was published.
+    # Most recently updated first: the old claim has a public note from after the new one was published.
     assert titles == ["False: Old but updated claim.", "True: Brand new claim."]
     first = items[0]
     assert first["link"] == settings.SITE_URL + claims["old"].get_absolute_url()
@@ -80,6 +88,9 @@ def test_atom_feed_of_published_claims(client, claims):
     assert [e["title"] for e in entries] == ["False: Old but updated claim.", "True: Brand new claim."]
     assert entries[0]["link"] == settings.SITE_URL + claims["old"].get_absolute_url()
     assert entries[0]["updated"] > entries[0]["published"]
+    assert entries[0]["updated"] == claims["old"].public_updated_at.isoformat()  # the note's date
+    # Never updated for readers: its "updated" is its publication, not the row's later save.
+    assert entries[1]["updated"] == entries[1]["published"] == claims["new"].published_at.isoformat()
 
 
 @pytest.mark.parametrize("name", ["feed_claims_rss", "feed_claims_atom"])
@@ -138,8 +149,10 @@ def test_corrections_feeds_leave_out_updates_and_unpublished_claims(client, corr
 def test_feeds_run_a_fixed_number_of_queries(client, django_assert_max_num_queries, n):
     for _ in range(n):
         VerdictChangeFactory(claim=PublishedClaimFactory(), kind="correction")
-    for name in ["feed_claims_rss", "feed_claims_atom", "feed_corrections_rss", "feed_corrections_atom"]:
-        with django_assert_max_num_queries(1):
+    # The corrections feeds: the union of verdict and note corrections, then each kind's rows (claims/public_record).
+    limits = {"feed_claims_rss": 1, "feed_claims_atom": 1, "feed_corrections_rss": 3, "feed_corrections_atom": 3}
+    for name, most in limits.items():
+        with django_assert_max_num_queries(most):
             response = client.get(reverse(f"claims:{name}"))
         assert response.content.count(b"<item>") + response.content.count(b"<entry>") == min(n, FEED_ITEMS)
 
@@ -185,7 +198,14 @@ def test_sitemap_has_lastmod_for_claims(client, claims):
     lastmods = {
         url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root.findall(f"{SITEMAP}url")
     }
-    assert lastmods[settings.SITE_URL + claims["new"].get_absolute_url()] == claims["new"].updated_at.date().isoformat()
+    # What readers see last changed: the publication, or the latest public note; not the row's own save.
+    assert (
+        lastmods[settings.SITE_URL + claims["new"].get_absolute_url()] == claims["new"].published_at.date().isoformat()
+    )
+    assert claims["new"].updated_at.date() != claims["new"].published_at.date()
+    assert lastmods[settings.SITE_URL + claims["old"].get_absolute_url()] == (
+        claims["old"].public_updated_at.date().isoformat()
+    )
 
 
 @pytest.mark.parametrize("n", [1, 50])

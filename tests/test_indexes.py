@@ -26,6 +26,11 @@ def test_public_claim_list_order_uses_the_partial_index():
     assert "claim_public_newest" not in _plan(Claim.objects.filter(status=Status.DRAFT).order_by("-published_at"))
 
 
+def test_public_claim_list_updated_order_uses_its_partial_index():
+    plan = _plan(Claim.objects.public().order_by("-public_updated_at", "-pk")[:20])
+    assert "claim_public_updated" in plan, plan
+
+
 def test_admin_claim_list_order_uses_its_index():
     plan = _plan(Claim.objects.order_by("-updated_at", "-id")[:100])
     assert "claim_updated_id" in plan, plan

@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import services
 from claims.models import Claim, Evidence, Status, Verdict, VerdictChange
 from exchange.claimreview import claim_review
 from public import views
@@ -21,6 +22,7 @@ from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
     PublishedClaimFactory,
+    ReviewerFactory,
     SourceFactory,
     SpeakerFactory,
     StatementFactory,
@@ -573,10 +575,15 @@ def test_filters_verdict_topic_and_speaker(client, story):
 def test_order_newest_or_recently_updated(client):
     older = PublishedClaimFactory(text="Older claim.", published_at=timezone.now() - datetime.timedelta(days=3))
     newer = PublishedClaimFactory(text="Newer claim.", published_at=timezone.now())
+    # A silent internal save is not an update for readers.
     Claim.objects.filter(pk=older.pk).update(updated_at=timezone.now() + datetime.timedelta(hours=1))
     url = reverse("claims:claim_list")
     html = text_of(client.get(url))
     assert html.index(newer.text) < html.index(older.text)
+    html = text_of(client.get(url, {"order": "updated"}))
+    assert html.index(newer.text) < html.index(older.text)
+    # A public note is.
+    services.claim_add_note(claim=older, by=ReviewerFactory(), kind="update", reason="New context.")
     html = text_of(client.get(url, {"order": "updated"}))
     assert html.index(older.text) < html.index(newer.text)
 
@@ -716,7 +723,7 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_max_num_
         topic.get_absolute_url(): 3,
         speaker.get_absolute_url(): 7,
         source.get_absolute_url(): 4,
-        reverse("claims:corrections"): 2,
+        reverse("claims:corrections"): 4,  # a count, the page of the union of both kinds, then each kind's rows
         reverse("claims:methodology"): 0,
     }
     for url, most in pages.items():
@@ -732,7 +739,8 @@ def test_claim_page_runs_a_fixed_number_of_queries(client, django_assert_max_num
         EvidenceFactory(claim=claim, stance=["supports", "refutes", "context"][i % 3])
         VerdictChangeFactory(claim=claim)
         PublishedClaimFactory(topics=[topics[0]])
-    with django_assert_max_num_queries(5):
+    # +3 for the byline and the notes: the notes, who first published it (history), the users' public names.
+    with django_assert_max_num_queries(8):
         response = client.get(claim.get_absolute_url())
     assert response.status_code == 200
     assert text_of(response).count('class="evidence-item') == n

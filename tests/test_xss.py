@@ -304,9 +304,18 @@ def test_api_json_round_trips_and_is_never_html(client, corpus):
     sources = {s["id"]: s for s in fetch("/api/v1/sources/?page_size=100")["results"]}
     speakers = {s["slug"]: s for s in fetch("/api/v1/speakers/?page_size=100")["results"]}
     topics = {t["slug"]: t for t in fetch("/api/v1/topics/?page_size=100")["results"]}
-    statements = fetch("/api/v1/statements/?page_size=100")["results"]
-    evidence = fetch("/api/v1/evidence/?page_size=100")["results"]
-    assert len(statements) == len(evidence) == len(PAYLOADS)
+
+    def fetch_all(url):
+        rows = []
+        while url:
+            page = fetch(url)
+            rows += page["results"]
+            url = page["next"]
+        return rows
+
+    statements = fetch_all("/api/v1/statements/?page_size=100")
+    evidence = fetch_all("/api/v1/evidence/?page_size=100")
+    assert len(statements) == len(evidence) == len(PAYLOADS) + corpus.supporting
     fetch("/api/v1/claimreview/?page_size=200")
     for payload, claim in corpus.claims:
         assert claims[claim.slug]["text"] == payload

@@ -76,6 +76,7 @@ class Corpus:
     speakers: list = field(default_factory=list)
     topics: list = field(default_factory=list)
     fields_written: int = 0
+    supporting: int = 0  # plain supporting statements added so that a claim meets the publishing standards
 
 
 def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
@@ -106,6 +107,10 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
             evidence.rank = Evidence.Rank.DEPRECATED
             evidence.deprecation_reason = payload
             evidence.save()
+        if stance == Evidence.Stance.CONTEXT or evidence.rank == Evidence.Rank.DEPRECATED:
+            # The publishing standards want a current statement that supports or refutes the claim.
+            EvidenceFactory(claim=claim, statement=StatementFactory(source=source, speaker=speaker), stance="supports")
+            corpus.supporting += 1
         for obj in (topic, speaker, source, statement, claim, evidence):
             try:
                 obj.full_clean()  # what the admin, the API and the importers would refuse never gets here
@@ -116,6 +121,9 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
         services.claim_submit(claim=claim, by=reviewer)
         services.claim_publish(claim=claim, by=reviewer)
         services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.MIXED, kind="correction", reason=payload)
+        # A public note's reason on the claim page (its history and the notice at the top), the corrections page
+        # and feed.
+        services.claim_add_note(claim=claim, by=reviewer, kind="correction", reason=payload)
         if i % 5 == 4:
             services.claim_retract(claim=claim, by=reviewer, reason=payload)
         claim.refresh_from_db()

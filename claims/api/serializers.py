@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
-from claims import verdicts
+from claims import public_record, verdicts
 from claims.models import (
     Claim,
     Evidence,
@@ -271,6 +271,7 @@ CLAIM_LIST_COLUMNS = [
     "language",
     "version",
     "published_at",
+    "public_updated_at",
     "retracted_at",
     "retraction_reason",
     "created_at",
@@ -307,6 +308,12 @@ class ClaimSerializer(ApiModelSerializer):
     topics = VisibleRelatedField(Topic, many=True, required=False, help_text="Ids of the claim's topics.")
     verdict_label = serializers.CharField(source="get_verdict_display", read_only=True)
     page_url = serializers.SerializerMethodField(help_text="The claim's public page.")
+    checked_at = serializers.DateTimeField(
+        source="published_at",
+        read_only=True,
+        allow_null=True,
+        help_text="The date readers see as Checked: when the claim was first published with its rating; never moves.",
+    )
 
     class Meta:
         model = Claim
@@ -330,10 +337,26 @@ class ClaimSerializer(ApiModelSerializer):
             "created_at",
             "updated_at",
             "page_url",
+            "checked_at",
+            "public_updated_at",
         ]
-        read_only_fields = ["status", "verdict", "version", "published_at", "retracted_at", "retraction_reason"]
+        read_only_fields = [
+            "status",
+            "verdict",
+            "version",
+            "published_at",
+            "public_updated_at",
+            "retracted_at",
+            "retraction_reason",
+        ]
         list_serializer_class = ClaimListSerializer
-        extra_kwargs = {"slug": {"help_text": "Made from the text when left out; fixed once published."}}
+        extra_kwargs = {
+            "slug": {"help_text": "Made from the text when left out; fixed once published."},
+            "public_updated_at": {
+                "help_text": "The date readers see as Updated: the latest verdict change or public note after "
+                "publication (updated_at is any save, including internal ones)."
+            },
+        }
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, claim) -> str:
@@ -373,6 +396,8 @@ class ClaimSerializer(ApiModelSerializer):
             "created_at": moment(claim.created_at),
             "updated_at": moment(claim.updated_at),
             "page_url": self.get_page_url(claim),
+            "checked_at": moment(claim.published_at),
+            "public_updated_at": moment(claim.public_updated_at),
         }
         for name in self.Meta.fields[len(ClaimSerializer.Meta.fields) :]:  # a subclass's extra fields
             field = self.fields[name]
@@ -405,9 +430,16 @@ class ClaimDetailSerializer(ClaimSerializer):
     claimreview = serializers.SerializerMethodField(
         help_text="Where its schema.org ClaimReview JSON-LD is; null until it is published and rated."
     )
+    checked_by = serializers.SerializerMethodField(
+        help_text="The byline of its public page: the public names of who rated it, published it or wrote its "
+        "public notes (or the newsroom's desk); empty until it is published."
+    )
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "evidence", "verdict_history", "claimreview"]
+        fields = [*ClaimSerializer.Meta.fields, "evidence", "verdict_history", "claimreview", "checked_by"]
+
+    def get_checked_by(self, claim) -> list[str]:
+        return public_record.checked_by(claim) if claim.published_at else []
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_claimreview(self, claim) -> str | None:

@@ -1,6 +1,10 @@
+import datetime
+
 from django import template
 from django.template.defaultfilters import striptags, truncatechars
+from django.utils import timezone
 
+from claims.public_record import in_words
 from claims.verdicts import meaning as _verdict_meaning
 
 from ..markdown import render_markdown
@@ -23,3 +27,24 @@ def markdown_excerpt(text, length=160):
 @register.filter
 def verdict_meaning(verdict):
     return _verdict_meaning(verdict)
+
+
+@register.filter
+def html_datetime(value):
+    """A datetime as HTML's valid global date and time string, in UTC to the second: 2024-11-27T10:00:00Z
+    (a <time datetime> may not carry microseconds, which Django's "c" format writes)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(datetime.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return ""
+
+
+@register.filter
+def names(values):
+    """A list of names in words: "Ann", "Ann and Bo", "Ann, Bo and Cy"."""
+    return in_words(values)

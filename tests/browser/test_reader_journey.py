@@ -39,7 +39,7 @@ def test_reader_goes_home_search_claim_source_speaker(live_server, demo_story, p
     expect(page.locator(".claim-verdict")).to_contain_text("partly accurate and partly inaccurate")
     expect(page.get_by_role("heading", name=re.compile("Supports the claim"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Refutes the claim"))).to_be_visible()
-    expect(page.get_by_role("heading", name="Verdict history")).to_be_visible()
+    expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible()
     expect(page.locator(".timeline-item").first).to_contain_text("Initial rating")
     review = json.loads(page.locator('script[type="application/ld+json"]').text_content())
     assert review["@type"] == "ClaimReview" and review["reviewRating"]["ratingValue"] == 3
