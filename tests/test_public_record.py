@@ -10,8 +10,9 @@ from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.urls import reverse
 
-from claims import services, views
+from claims import services
 from claims.models import Claim
+from public import views
 from tests import public_story as story
 from tests.factories import PublishedClaimFactory, UserFactory
 
