@@ -161,7 +161,7 @@ def test_every_foreign_key_on_every_page_is_picked_by_autocomplete(reviewer_clie
 
 def test_every_model_admin_lists_searches_filters_and_joins_its_foreign_keys():
     registered = {m: a for m, a in admin.site._registry.items() if m._meta.app_label == "claims"}
-    assert {m._meta.model_name for m in registered} == set(MODELS)
+    assert {m._meta.model_name for m in registered} == {*MODELS, "publicnote", "changeproposal", "publicprofile"}
     for model, model_admin in registered.items():
         assert model_admin.list_display and model_admin.search_fields and model_admin.list_filter, model
         shown = {
@@ -621,7 +621,7 @@ def test_editor_cannot_publish(editor_client):
 
 
 def test_reviewer_publishes_and_each_refusal_is_reported(reviewer_client):
-    rated = ClaimFactory(text="Rated claim.", status=Status.IN_REVIEW, verdict=Verdict.FALSE)
+    rated = ClaimFactory(text="Rated claim.", status=Status.IN_REVIEW, verdict=Verdict.FALSE, ready=True)
     unrated = ClaimFactory(text="Unrated claim.", status=Status.IN_REVIEW)
     draft = ClaimFactory(text="Draft claim.", verdict=Verdict.TRUE)
     response = run_action(reviewer_client, "publish_claims", [rated, unrated, draft])
