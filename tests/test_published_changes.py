@@ -338,7 +338,7 @@ def test_the_evidence_and_statement_pages_refuse_editors_on_a_published_claim(ed
 
     statement = evidence.statement
     response = editor_client.get(admin_url("statement", "change", statement.pk))
-    data = {k: v for k, v in form_data(response).items()}
+    data = form_data(response)
     data["text"] = "Words the published fact check quotes, changed."
     before = Statement.history.count()
     response = editor_client.post(admin_url("statement", "change", statement.pk), data)
