@@ -401,6 +401,8 @@ def test_public_notes_are_listed_for_staff_read_only(editor_client, reviewer, pu
 
 def test_a_staff_member_sets_their_public_name_and_an_admin_anyones(editor_client, editor):
     me = reverse("admin:claims_publicprofile_me")
+    assert "Your public name" in editor_client.get(me).content.decode()
+    assert "Public names" in editor_client.get(reverse("admin:index")).content.decode()
     assert editor_client.get(admin_url("publicprofile", "changelist")).url == me
     assert editor_client.post(me, {"public_name": "  Sam at the desk "}).status_code == 302
     assert PublicProfile.objects.get(user=editor).public_name == "Sam at the desk"
@@ -413,6 +415,8 @@ def test_a_staff_member_sets_their_public_name_and_an_admin_anyones(editor_clien
     client = Client()
     client.force_login(admin)
     other = EditorFactory()
+    assert client.get(admin_url("publicprofile", "add")).status_code == 200
+    assert client.get(admin_url("publicprofile", "changelist")).status_code == 200
     response = client.post(admin_url("publicprofile", "add"), {"user": other.pk, "public_name": "The desk"})
     assert response.status_code == 302
     assert PublicProfile.objects.get(user=other).public_name == "The desk"
