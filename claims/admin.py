@@ -1,19 +1,22 @@
 """The editors' admin. Status and verdict change only through claims/services.py."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models, router, transaction
+from django.db import models, transaction
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,13 +24,27 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from exchange.csv_export import claims_csv_response
 
-from . import services
-from .forms import ClaimAdminForm, ConfirmForm, RetractForm, VerdictForm
+from . import services, workflow
+from .forms import (
+    ClaimAdminForm,
+    ConfirmForm,
+    NotedModelForm,
+    ProposalForm,
+    PublicNameForm,
+    PublicNoteFields,
+    RetractForm,
+    ServiceErrorsMixin,
+    VerdictForm,
+    add_service_errors,
+)
 from .models import (
     PUBLIC_STATUSES,
+    ChangeProposal,
     Claim,
     Evidence,
     ExternalReview,
+    PublicNote,
+    PublicProfile,
     Source,
     Speaker,
     Statement,
@@ -46,13 +63,7 @@ def _error_messages(exc: Exception) -> list[str]:
     return [str(exc) or "You do not have permission to do this."]
 
 
-def _add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where it names them, else on the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, exc)
+_add_service_errors = add_service_errors
 
 
 def _who(change: VerdictChange) -> str:
@@ -121,6 +132,219 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+# Writing through the services
+
+
+class Refused(Exception):
+    """A service refused a write during an admin save: the whole save is rolled back and the form comes back
+    with the refusal on it."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _call(service: Callable, **kwargs):
+    try:
+        return service(**kwargs)
+    except (ValidationError, PermissionDenied) as exc:
+        raise Refused(exc) from exc
+
+
+@dataclass(frozen=True)
+class Writes:
+    """The services that create, change and delete one model's rows, and the keyword naming the row."""
+
+    name: str
+    create: Callable
+    update: Callable
+    delete: Callable
+    noted: bool = False  # takes a public note (note_kind, note_reason) and at=
+
+
+WRITES = {
+    Topic: Writes("topic", services.topic_create, services.topic_update, services.topic_delete),
+    Speaker: Writes("speaker", services.speaker_create, services.speaker_update, services.speaker_delete),
+    Source: Writes("source", services.source_create, services.source_update, services.source_delete),
+    Statement: Writes("statement", services.statement_create, services.statement_update, services.statement_delete),
+    Evidence: Writes("evidence", services.evidence_create, services.evidence_update, services.evidence_delete, True),
+    ExternalReview: Writes(
+        "review", services.external_review_create, services.external_review_update, services.external_review_delete
+    ),
+}
+
+
+def _model_fields(model) -> set[str]:
+    return {f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key}
+
+
+def _adopt(target: models.Model, saved: models.Model) -> None:
+    """Make the admin's unsaved object the row a service saved (for the log entry, the messages, the redirect)."""
+    for field in saved._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
+
+
+def _note(form) -> dict:
+    return form.note() if isinstance(form, PublicNoteFields) else {}
+
+
+def _moment(request):
+    """The moment of this request's writes: one public note for a claim's fields and its evidence."""
+    if getattr(request, "_at", None) is None:
+        request._at = timezone.now()
+    return request._at
+
+
+def may_publish(request) -> bool:
+    return workflow.may(request.user, services.PUBLISH_PERMISSION)
+
+
+def locked_for(request, claim) -> bool:
+    """What readers see of this claim is read-only for this user: it is on the record and they are no reviewer."""
+    return claim is not None and claim.pk is not None and workflow.is_on_record(claim) and not may_publish(request)
+
+
+def save_formset_through_services(request, formset, *, note: dict, at) -> bool:
+    """Save an inline formset row by row through the services (with the parent form's public note); True when
+    anything changed. Sets what Django's change message reads (new, changed and deleted objects)."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    if formset.model not in WRITES:  # read-only inlines (verdict history, public notes)
+        return False
+    writes = WRITES[formset.model]
+    extra = {**note, "at": at} if writes.noted else {}
+    fields = _model_fields(formset.model)
+    for form in formset.initial_forms:
+        if form in formset.deleted_forms and form.instance.pk is not None:
+            current = formset.model._default_manager.get(pk=form.instance.pk)
+            _call(writes.delete, **{writes.name: current}, by=request.user, **extra)
+            formset.deleted_objects.append(current)
+    for form in formset.forms:
+        if form in formset.deleted_forms or not form.has_changed():
+            continue
+        parent = {formset.fk.name: formset.instance}
+        if form.instance.pk is None:
+            values = {n: v for n, v in form.cleaned_data.items() if n in fields and n != formset.fk.name}
+            saved = _call(writes.create, by=request.user, **parent, **values, **extra)
+            _adopt(form.instance, saved)
+            formset.new_objects.append(form.instance)
+        else:
+            changed = [n for n in form.changed_data if n in fields and n != formset.fk.name]
+            current = formset.model._default_manager.get(pk=form.instance.pk)
+            values = {n: form.cleaned_data[n] for n in changed}
+            _call(writes.update, **{writes.name: current}, by=request.user, **values, **extra)
+            formset.changed_objects.append((form.instance, changed))
+    return bool(formset.new_objects or formset.changed_objects or formset.deleted_objects)
+
+
+class ServiceAdmin(HistoryAdmin):
+    """Saves and deletes through claims/services.py. A refusal (ValidationError, PermissionDenied) comes back on
+    the re-rendered form, or as an error message for a delete; the request writes nothing."""
+
+    def writes(self) -> Writes:
+        return WRITES[self.model]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refused:
+            if getattr(request, "_refused", None) is not None:
+                raise refused.error from None
+            # Everything the save wrote was rolled back; show the form again with the refusal on it.
+            request._refused = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        error = getattr(request, "_refused", None)
+        if error is None:
+            return form
+        bases = (form,) if issubclass(form, ServiceErrorsMixin) else (ServiceErrorsMixin, form)
+        return type(form.__name__, bases, {"service_error": error})
+
+    def save_model(self, request, obj, form, change):
+        writes = self.writes()
+        fields = _model_fields(self.model)
+        extra = {**_note(form), "at": _moment(request)} if writes.noted else {}
+        if change:
+            # Every field of the form, compared with the row as saved (a revert's form starts from an old version).
+            current = self.model._default_manager.get(pk=obj.pk)
+            values = {n: v for n, v in form.cleaned_data.items() if n in fields}
+            _adopt(obj, _call(writes.update, **{writes.name: current}, by=request.user, **values, **extra))
+        else:
+            values = {n: v for n, v in form.cleaned_data.items() if n in fields}
+            _adopt(obj, _call(writes.create, by=request.user, **values, **extra))
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except Refused as refused:
+            self.message_user(request, " ".join(_error_messages(refused.error)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_related(self, request, form, formsets, change):
+        # No form.save_m2m(): the services write the relations (a claim's topics go through claim_update).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        save_formset_through_services(request, formset, note=_note(form), at=_moment(request))
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        request._at = timezone.now()  # one moment for every write of this save (one public note)
+        return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_model(self, request, obj):
+        _call(self.writes().delete, **{self.writes().name: obj}, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.order_by("pk"):
+            self.delete_model(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except Refused as refused:
+            self.message_user(request, " ".join(_error_messages(refused.error)), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except Refused as refused:
+            self.message_user(request, " ".join(_error_messages(refused.error)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class PublicNoteFormAdmin(ServiceAdmin):
+    """A model whose writes may change a published claim's evidence: reviewers get the public note fields."""
+
+    form = NotedModelForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in NOTE_FIELDS]})
+            for name, opts in super().get_fieldsets(request, obj)
+        ]
+        if may_publish(request) and (obj is None or self.has_change_permission(request, obj)):
+            fieldsets.append(NOTE_FIELDSET)
+        return fieldsets
+
+
+NOTE_FIELDS = ("note_kind", "note_reason")
+NOTE_FIELDSET = (
+    "Public note",
+    {
+        "fields": list(NOTE_FIELDS),
+        "description": "A change to what readers see of a published claim (its text, claimant, first appearance, "
+        "summary, topics or evidence) needs a public note: readers see it in the claim's history.",
+    },
+)
+
+
 # Inlines
 
 
@@ -141,6 +365,17 @@ class EvidenceInline(admin.TabularInline):
         if db_field.name == "statement":
             kwargs["queryset"] = Statement.objects.select_related("speaker")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # A published claim's evidence is what readers see: read-only but for reviewers (with a public note).
+
+    def has_add_permission(self, request, obj=None):
+        return not locked_for(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not locked_for(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not locked_for(request, obj) and super().has_delete_permission(request, obj)
 
 
 class StatementEvidenceInline(admin.TabularInline):
@@ -185,6 +420,32 @@ class VerdictChangeInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PublicNoteInline(admin.TabularInline):
+    """A published claim's public notes: read-only, written with a change to what readers see."""
+
+    model = PublicNote
+    fields = ["published_at", "kind", "reason", "changed_fields", "written_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "public notes"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("written_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("claims.view_claim")
 
 
 class StatementInline(admin.StackedInline):
@@ -235,7 +496,7 @@ TRANSITIONS = {
 
 
 @admin.register(Claim)
-class ClaimAdmin(HistoryAdmin):
+class ClaimAdmin(ServiceAdmin):
     form = ClaimAdminForm
     allow_revert = False  # a revert would bypass the workflow and the version guard
     list_display = ["claim", "status", "verdict", "claimant", "updated_at", "published_at"]
@@ -273,7 +534,7 @@ class ClaimAdmin(HistoryAdmin):
             },
         ),
     ]
-    inlines = [EvidenceInline, VerdictChangeInline]
+    inlines = [EvidenceInline, VerdictChangeInline, PublicNoteInline]
     show_full_result_count = False
     ordering = ["-updated_at", "-id"]  # recently worked on first; served by the claim_updated_id index
     paginator = EstimatedCountPaginator
@@ -300,32 +561,51 @@ class ClaimAdmin(HistoryAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and (obj.status in PUBLIC_STATUSES or obj.published_at):
             fields.append("slug")  # a published claim's URL is stable
+        if locked_for(request, obj):
+            fields += [name for name in workflow.PUBLIC_FIELDS if name in services.CLAIM_FIELDS or name == "topics"]
         return fields
 
-    # Saving: the version guard
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and workflow.is_on_record(obj) and may_publish(request):
+            fieldsets = [*fieldsets, NOTE_FIELDSET]
+        return fieldsets
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method != "POST":
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        # The form's version check bumps the version; undo it unless the whole save goes through.
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            request._claim_saved = False
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            if not request._claim_saved:
-                transaction.set_rollback(True)
-        return response
+    # Saving: through claim_create and claim_update, whose version guard is the real one
 
     def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
         if change:
-            # Only what the form edits: status and verdict belong to the workflow.
-            names = {f.name for f in Claim._meta.concrete_fields if f.name in form.fields}
-            obj.save(update_fields=sorted(names | {"slug", "version", "updated_at"}))
-        else:
-            obj.save()
-        request._claim_saved = True
+            return  # save_related: the claim and its evidence together, under one public note
+        fields = {name: form.cleaned_data[name] for name in services.CLAIM_FIELDS if name in form.cleaned_data}
+        topics = form.cleaned_data.get("topics") or ()
+        _adopt(obj, _call(services.claim_create, by=request.user, topics=topics, at=_moment(request), **fields))
+
+    def save_related(self, request, form, formsets, change):
+        note = form.note()
+        if change:
+            evidence_changes = any(
+                f.has_changed() or f in formset.deleted_forms for formset in formsets for f in formset.forms
+            )
+            public = [name for name in form.changed_data if name in workflow.PUBLIC_FIELDS]
+            fields = {name: form.cleaned_data[name] for name in services.CLAIM_FIELDS if name in form.cleaned_data}
+            saved = _call(
+                services.claim_update,
+                claim=form.instance,
+                by=request.user,
+                expected_version=form.cleaned_data.get("version"),
+                topics=form.cleaned_data.get("topics"),
+                at=_moment(request),
+                # The note goes with the fields, or with the evidence when only the evidence changed.
+                **(note if public or not evidence_changes else {}),
+                **fields,
+            )
+            _adopt(form.instance, saved)
+        for formset in formsets:
+            save_formset_through_services(request, formset, note=note, at=_moment(request))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["public_change"] = self._public_change(request, obj)
         if obj is not None and obj.pk:
             context["workflow_links"] = self._workflow_links(request, obj)
             context["similar_claims"] = similar_claims(obj.text, exclude=obj.pk)
@@ -340,6 +620,108 @@ class ClaimAdmin(HistoryAdmin):
         if self.has_publish_permission(request) and obj.status != Status.RETRACTED:
             links.append((reverse("admin:claims_claim_verdict", args=[obj.pk]), "Set verdict"))
         return links
+
+    def _public_change(self, request, obj) -> dict | None:
+        """What the claim form says about changing a claim on the record, and its open proposals."""
+        if not workflow.is_on_record(obj):
+            return None
+        proposals = list(obj.proposals.filter(state=ChangeProposal.State.OPEN).select_related("proposed_by"))
+        for proposal in proposals:
+            proposal.close_urls = {
+                outcome: reverse("admin:claims_claim_proposal_close", args=[obj.pk, proposal.pk, outcome])
+                for outcome in (ChangeProposal.State.MADE, ChangeProposal.State.DECLINED)
+            }
+        return {
+            "locked": locked_for(request, obj),
+            "may_close": may_publish(request),
+            "propose_url": reverse("admin:claims_claim_propose", args=[obj.pk]),
+            "proposals": proposals,
+        }
+
+    # Deleting: through claim_delete; a claim on the record gets its reason, not a permission failure
+
+    def delete_view(self, request, object_id, extra_context=None):
+        claim = self.get_object(request, unquote(object_id))
+        if claim is not None and self.has_delete_permission(request, claim):
+            refusal = services.claim_delete_refusal(claim=claim)
+            if refusal is not None:
+                self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+                return self._change_redirect(claim)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        _call(services.claim_delete, claim=obj, by=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (type(self).delete_claims, name, description)
+        return actions
+
+    def delete_claims(self, request, queryset):
+        """Django's "delete selected", without the claims on the record: each is named with the reason."""
+        refused = []
+        for claim in queryset.order_by("pk"):
+            refusal = services.claim_delete_refusal(claim=claim)
+            if refusal is not None:
+                refused.append(claim.pk)
+                self.message_user(request, f"“{claim}” was not deleted: {' '.join(refusal.messages)}", messages.ERROR)
+        rest = queryset.exclude(pk__in=refused)
+        if not rest.exists():
+            return None
+        return delete_selected(self, request, rest)
+
+    # Proposed changes to a published claim
+
+    def propose_view(self, request, object_id):
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, claim):
+            raise PermissionDenied
+        if not workflow.is_on_record(claim):
+            self.message_user(request, "This claim is not published: change it directly.", messages.WARNING)
+            return self._change_redirect(claim)
+        initial = {"text": claim.text, "summary": claim.summary}
+        form = ProposalForm(request.POST if request.method == "POST" else None, initial=initial)
+        if form.is_bound and form.is_valid():
+            changes = {
+                name: form.cleaned_data[name]
+                for name in ("text", "summary")
+                if form.cleaned_data[name].strip() and form.cleaned_data[name] != getattr(claim, name)
+            }
+            try:
+                services.proposal_create(
+                    claim=claim, by=request.user, message=form.cleaned_data["message"], changes=changes
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(request, "Your proposed change was sent to the reviewers.", messages.SUCCESS)
+                return self._change_redirect(claim)
+        context = self._view_context(request, claim, "Propose a change", form=form, media=form.media)
+        return TemplateResponse(request, "admin/claims/claim/propose.html", context)
+
+    def proposal_close_view(self, request, object_id, proposal_id, outcome):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        proposal = claim.proposals.filter(pk=proposal_id).first()
+        if proposal is None or outcome not in (ChangeProposal.State.MADE, ChangeProposal.State.DECLINED):
+            raise Http404("No such proposal.")
+        try:
+            services.proposal_close(proposal=proposal, by=request.user, outcome=outcome)
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            done = "marked as made" if outcome == ChangeProposal.State.MADE else "declined"
+            self.message_user(request, f"The proposed change was {done}.", messages.SUCCESS)
+        return self._change_redirect(claim)
 
     # Custom views
 
@@ -385,6 +767,14 @@ class ClaimAdmin(HistoryAdmin):
     def get_urls(self):
         return [
             path("similar/", self.admin_site.admin_view(self.similar_view), name="claims_claim_similar"),
+            path(
+                "<path:object_id>/propose/", self.admin_site.admin_view(self.propose_view), name="claims_claim_propose"
+            ),
+            path(
+                "<path:object_id>/proposals/<int:proposal_id>/<slug:outcome>/",
+                self.admin_site.admin_view(self.proposal_close_view),
+                name="claims_claim_proposal_close",
+            ),
             path(
                 "<path:object_id>/verdict/",
                 self.admin_site.admin_view(self.set_verdict_view),
@@ -529,7 +919,7 @@ class ClaimAdmin(HistoryAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(HistoryAdmin):
+class TopicAdmin(ServiceAdmin):
     class InUseFilter(admin.SimpleListFilter):
         title = "in use"
         parameter_name = "in_use"
@@ -561,7 +951,7 @@ class TopicAdmin(HistoryAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(HistoryAdmin):
+class SpeakerAdmin(ServiceAdmin):
     list_display = ["name", "kind", "title", "affiliation", "wikidata_id"]
     list_filter = ["kind"]
     search_fields = ["name", "title", "wikidata_id", "affiliation__name"]
@@ -570,7 +960,7 @@ class SpeakerAdmin(HistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(HistoryAdmin):
+class SourceAdmin(ServiceAdmin):
     list_display = ["title", "publisher", "kind", "published_on", "statement_count"]
     list_filter = ["kind", "published_on"]
     search_fields = ["title", "url", "publisher", "author"]
@@ -589,7 +979,7 @@ class SourceAdmin(HistoryAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(HistoryAdmin):
+class StatementAdmin(PublicNoteFormAdmin):
     list_display = ["statement", "speaker", "source", "is_quote", "stated_on"]
     list_filter = ["is_quote", "source__kind", "speaker__kind"]
     search_fields = ["text", "speaker__name", "source__title", "source__url"]
@@ -604,7 +994,7 @@ class StatementAdmin(HistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(HistoryAdmin):
+class EvidenceAdmin(PublicNoteFormAdmin):
     list_display = ["claim", "statement", "stance", "rank"]
     list_filter = ["stance", "rank", "claim__status"]
     search_fields = ["claim__text", "statement__text", "statement__speaker__name", "note"]
@@ -616,6 +1006,12 @@ class EvidenceAdmin(HistoryAdmin):
         if db_field.name == "statement":
             kwargs["queryset"] = Statement.objects.select_related("speaker")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return not locked_for(request, obj and obj.claim) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not locked_for(request, obj and obj.claim) and super().has_delete_permission(request, obj)
 
 
 @admin.register(VerdictChange)
@@ -646,7 +1042,7 @@ class VerdictChangeAdmin(HistoryAdmin):
 
 
 @admin.register(ExternalReview)
-class ExternalReviewAdmin(HistoryAdmin):
+class ExternalReviewAdmin(ServiceAdmin):
     """Other fact-checkers' reviews (imported).
 
     The groups' data migration predates this model, so its permissions fall back to the claim's:
@@ -671,3 +1067,194 @@ class ExternalReviewAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) or request.user.has_perm(services.PUBLISH_PERMISSION)
+
+
+# Public notes, proposed changes and public names
+
+
+@admin.register(PublicNote)
+class PublicNoteAdmin(HistoryAdmin):
+    """Every public note on published claims: read-only; a note is written with the change it explains."""
+
+    list_display = ["claim", "kind", "reason", "changed_fields", "written_by", "published_at"]
+    fields = list_display
+    readonly_fields = list_display
+    list_filter = ["kind", "published_at"]
+    search_fields = ["claim__text", "reason"]
+    list_select_related = ["claim", "written_by"]
+    autocomplete_fields = ["claim", "written_by"]
+    allow_revert = False
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("claims.view_claim")
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeProposal)
+class ChangeProposalAdmin(HistoryAdmin):
+    """Editors' proposed changes to published claims; open ones first. A reviewer makes the change on the claim
+    (with a public note), then marks the proposal as made, or declines it."""
+
+    class StateFilter(admin.SimpleListFilter):
+        title = "state"
+        parameter_name = "state"
+
+        def lookups(self, request, model_admin):
+            return [*ChangeProposal.State.choices, ("all", "All")]
+
+        def choices(self, changelist):
+            for lookup, title in self.lookup_choices:
+                yield {
+                    "selected": (self.value() or ChangeProposal.State.OPEN) == lookup,
+                    "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                    "display": title,
+                }
+
+        def queryset(self, request, queryset):
+            value = self.value() or ChangeProposal.State.OPEN
+            return queryset if value == "all" else queryset.filter(state=value)
+
+    list_display = ["claim", "message", "state", "proposed_by", "proposed_at", "closed_by", "closed_at"]
+    fields = ["claim_link", "message", "changes", "state", "proposed_by", "proposed_at", "closed_by", "closed_at"]
+    readonly_fields = fields
+    list_filter = [StateFilter]
+    search_fields = ["claim__text", "message"]
+    list_select_related = ["claim", "proposed_by", "closed_by"]
+    autocomplete_fields = ["claim", "proposed_by", "closed_by"]
+    actions = ["mark_made", "decline"]
+    allow_revert = False
+    show_full_result_count = False
+
+    @admin.display(description="claim")
+    def claim_link(self, obj):
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.claim_id]), obj.claim)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("claims.view_claim")
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_publish_permission(self, request):
+        return may_publish(request)
+
+    def has_add_permission(self, request):
+        return False  # from the claim's "Propose a change"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _close(self, request, queryset, outcome, done):
+        closed = 0
+        for proposal in queryset.order_by("pk"):
+            try:
+                services.proposal_close(proposal=proposal, by=request.user, outcome=outcome)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{proposal}: {' '.join(_error_messages(exc))}", messages.ERROR)
+            else:
+                closed += 1
+        if closed:
+            self.message_user(request, f"{closed} proposed change(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Mark the selected proposals as made", permissions=["publish"])
+    def mark_made(self, request, queryset):
+        self._close(request, queryset, ChangeProposal.State.MADE, "marked as made")
+
+    @admin.action(description="Decline the selected proposals", permissions=["publish"])
+    def decline(self, request, queryset):
+        self._close(request, queryset, ChangeProposal.State.DECLINED, "declined")
+
+
+@admin.register(PublicProfile)
+class PublicProfileAdmin(HistoryAdmin):
+    """Public names in bylines. Every staff member sets their own ("Your public name"); whoever may change
+    public names (an admin) sets anyone's."""
+
+    list_display = ["user", "public_name"]
+    list_filter = ["user__is_active"]
+    fields = ["user", "public_name"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "public_name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    allow_revert = False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or (obj is None and self.has_module_permission(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    def changelist_view(self, request, extra_context=None):
+        if not request.user.has_perm("claims.view_publicprofile"):
+            return HttpResponseRedirect(reverse("admin:claims_publicprofile_me"))
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        user = obj.user if change else form.cleaned_data["user"]
+        try:
+            profile = services.public_name_set(user=user, by=request.user, public_name=obj.public_name)
+        except (ValidationError, PermissionDenied) as exc:
+            raise Refused(exc) from exc
+        _adopt(obj, profile)
+
+    def delete_model(self, request, obj):
+        _call(services.public_name_set, user=obj.user, by=request.user, public_name="")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refused:
+            self.message_user(request, " ".join(_error_messages(refused.error)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def me_view(self, request):
+        """Your public name: how readers see you in the bylines of the claims you checked."""
+        profile = PublicProfile.objects.filter(user=request.user).first()
+        form = PublicNameForm(
+            request.POST if request.method == "POST" else None,
+            initial={"public_name": profile.public_name if profile else ""},
+        )
+        if form.is_bound and form.is_valid():
+            try:
+                services.public_name_set(user=request.user, by=request.user, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(request, "Your public name was saved.", messages.SUCCESS)
+                return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": "Your public name",
+            "form": form,
+            "media": form.media,
+            "full_name": request.user.get_full_name() or request.user.get_username(),
+        }
+        return TemplateResponse(request, "admin/claims/publicprofile/me.html", context)
+
+    def get_urls(self):
+        return [
+            path("me/", self.admin_site.admin_view(self.me_view), name="claims_publicprofile_me"),
+            *super().get_urls(),
+        ]

@@ -1,19 +1,71 @@
 """Forms of the editors' admin: the claim form with its lost-update guard, and the workflow forms."""
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from . import services
-from .models import Claim, Verdict, VerdictChange
+from .models import Claim, PublicNote, Verdict, VerdictChange
 
 
-class ClaimAdminForm(forms.ModelForm):
+class ServiceErrorsMixin:
+    """A form that shows what a service refused when the admin saved it (ServiceAdmin re-renders the form with
+    `service_error` set). The form itself never writes: the services do, after it validates."""
+
+    service_error = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.service_error is not None:
+            add_service_errors(self, self.service_error)
+        return cleaned_data
+
+
+def add_service_errors(form: forms.BaseForm, exc: Exception) -> None:
+    """Put a service's refusal on the form: on its fields where it names them, else on the form."""
+    if isinstance(exc, PermissionDenied):
+        exc = ValidationError(str(exc) or "You do not have permission to do this.", code=getattr(exc, "code", None))
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(None, exc)
+
+
+class PublicNoteFields(forms.Form):
+    """The public note a reviewer writes with a change to what readers see of a published claim."""
+
+    note_kind = forms.ChoiceField(
+        label="Public note: kind",
+        choices=[("", "---------"), *PublicNote.Kind.choices],
+        required=False,
+        help_text="Needed when you change what readers see of a published claim (its text, claimant, first "
+        "appearance, summary, topics or evidence). Update: new information or wording. Correction: we got "
+        "something wrong.",
+    )
+    note_reason = forms.CharField(
+        label="Public note: reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="What changed and why; readers see it in the claim's history.",
+    )
+
+    def note(self) -> dict:
+        return {
+            "note_kind": self.cleaned_data.get("note_kind", ""),
+            "note_reason": self.cleaned_data.get("note_reason", ""),
+        }
+
+
+class NotedModelForm(forms.ModelForm, PublicNoteFields):
+    """An admin form whose save may change a published claim's evidence: with the public note fields."""
+
+
+class ClaimAdminForm(ServiceErrorsMixin, forms.ModelForm, PublicNoteFields):
     """The claim form; status, verdict and version change only through claims/services.py.
 
-    The hidden `version` is the version the editor read. clean() checks it against the
-    database with a conditional UPDATE (services.claim_check_version), so of two editors who
-    opened the same claim, the second to save gets a conflict error and overwrites nothing.
-    Call it only inside a transaction that rolls back when the save does not go through
-    (ClaimAdmin.changeform_view does).
+    The hidden `version` is the version the editor read: services.claim_update refuses a save based on an
+    older one (ConflictError), so of two editors who opened the same claim, the second to save gets a conflict
+    error and overwrites nothing. clean() compares it with the claim as loaded, read-only, for an early answer.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
@@ -29,7 +81,7 @@ class ClaimAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk:
+        if self.instance.pk and self.service_error is None:
             expected = cleaned_data.get("version")
             if expected is None:
                 raise forms.ValidationError(
@@ -37,9 +89,41 @@ class ClaimAdminForm(forms.ModelForm):
                     "change again.",
                     code="conflict",
                 )
-            # Raises services.ConflictError (a ValidationError): a non-field error on the form.
-            services.claim_check_version(claim=self.instance, expected_version=expected)
+            try:
+                services.check_version(current=self.instance, expected_version=expected)
+            except services.ConflictError as exc:
+                raise forms.ValidationError(exc.messages, code="conflict") from None
         return cleaned_data
+
+
+class ProposalForm(forms.Form):
+    """An editor's proposed change to a published claim, for a reviewer."""
+
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="What should change and why; a reviewer makes the change with a public note, or declines it.",
+        error_messages={"required": "Say what should change and why."},
+    )
+    text = forms.CharField(
+        label="Proposed text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Leave as it is to propose no new wording.",
+    )
+    summary = forms.CharField(
+        label="Proposed summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        help_text="Leave as it is to propose no new fact check text.",
+    )
+
+
+class PublicNameForm(forms.Form):
+    public_name = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="Shown to readers as who checked a claim; leave empty to show your full name.",
+    )
 
 
 class VerdictForm(forms.Form):

@@ -11,12 +11,13 @@ user may not. Each takes an optional `at=` moment, so that a story can be record
 loader does); it defaults to now.
 """
 
+import contextlib
+import contextvars
 import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import workflow
@@ -24,6 +25,7 @@ from .models import (
     ChangeProposal,
     Claim,
     Evidence,
+    ExternalReview,
     PublicNote,
     PublicProfile,
     Source,
@@ -83,11 +85,25 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
+_BECAUSE: contextvars.ContextVar[str] = contextvars.ContextVar("because", default="")
+
+
+@contextlib.contextmanager
+def changes_because(reason: str):
+    """Record every write inside the block with this reason in its history (e.g. "Imported from feed.json")."""
+    token = _BECAUSE.set(reason)
+    try:
+        yield
+    finally:
+        _BECAUSE.reset(token)
+
+
 def _write(obj: models.Model, *, by, at=None, reason: str = "", update_fields=None) -> models.Model:
     """Validate and save one row, its history recorded under who, when and why."""
     obj.full_clean()
     obj._history_user = by
     obj._history_date = _now(at)
+    reason = _BECAUSE.get() or reason
     if reason:
         obj._change_reason = reason
     obj.save(update_fields=update_fields)
@@ -122,15 +138,10 @@ def _check_version(current: Claim, expected_version: int | None) -> None:
     )
 
 
-def claim_check_version(*, claim: Claim, expected_version: int) -> None:
-    """Refuse a write based on a stale copy; call inside a transaction, before saving."""
-    bumped = Claim.objects.filter(pk=claim.pk, version=expected_version).update(version=F("version") + 1)
-    if not bumped:
-        current = Claim.objects.filter(pk=claim.pk).first()
-        if current is None:
-            raise ConflictError("This claim has been deleted since you opened it.", code="conflict")
-        _check_version(current, expected_version)
-    claim.version = expected_version + 1
+def check_version(*, current: Claim, expected_version: int | None) -> None:
+    """Read-only: a ConflictError when the claim as read is not the version the writer opened (a form's early
+    answer; the services check again on the locked row)."""
+    _check_version(current, expected_version)
 
 
 # Creating, changing and deleting a claim
@@ -174,13 +185,19 @@ def _public_note(claim: Claim, *, by, kind: str, reason: str, changed: list[str]
         )
     if errors:
         raise ValidationError(errors)
+    # One change made of several writes at one moment (the admin's claim form and its evidence) is one note.
+    same = at and PublicNote.objects.filter(claim=claim, kind=kind, reason=reason, written_by=by, published_at=at)
+    note = same.first() if same else None
+    if note is not None:
+        note.changed_fields = [*note.changed_fields, *(name for name in changed if name not in note.changed_fields)]
+        claim.public_updated_at = note.published_at
+        return _write(note, by=by, at=at)
     note = _write(
         PublicNote(claim=claim, kind=kind, reason=reason, changed_fields=changed, written_by=by, published_at=_now(at)),
         by=by,
         at=at,
     )
-    Claim.objects.filter(pk=claim.pk).update(public_updated_at=note.published_at)
-    claim.public_updated_at = note.published_at
+    claim.public_updated_at = note.published_at  # the caller saves the claim (with its history)
     return note
 
 
@@ -251,17 +268,25 @@ def claim_update(
     return claim
 
 
+def claim_delete_refusal(*, claim: Claim) -> OnRecordError | None:
+    """Why this claim cannot be deleted (it went on the record), or None: for a page to say so before asking."""
+    if claim.published_at is not None or claim.verdict_changes.exists() or claim.public_notes.exists():
+        return OnRecordError(
+            "This claim has a public verdict history, so it cannot be deleted: retract it instead, with a reason.",
+            code="has_verdict_history",
+        )
+    return None
+
+
 @transaction.atomic
 def claim_delete(*, claim: Claim, by, expected_version: int | None = None) -> None:
     """Delete a claim that never went on the record; a rated one is retracted instead."""
     _require(by, DELETE_PERMISSION, "delete claims")
     current = _locked(claim)
     _check_version(current, expected_version)
-    if current.verdict_changes.exists() or current.public_notes.exists() or current.published_at is not None:
-        raise OnRecordError(
-            "This claim has a public verdict history, so it cannot be deleted: retract it instead, with a reason.",
-            code="has_verdict_history",
-        )
+    refusal = claim_delete_refusal(claim=current)
+    if refusal is not None:
+        raise refusal
     current._history_user = by
     current.delete()
 
@@ -396,6 +421,7 @@ def claim_add_note(*, claim: Claim, by, kind: str, reason: str, at=None) -> Publ
         raise ValidationError("Public notes go on published claims.", code="invalid_transition")
     _require_public_change(current, by)
     note = _public_note(current, by=by, kind=kind, reason=reason, changed=[], at=at)
+    _save(claim, current, by, "Public note", {}, at=at)
     claim.public_updated_at = current.public_updated_at
     return note
 
@@ -436,6 +462,7 @@ def _evidence_rule(claim: Claim, by, note_kind: str, note_reason: str, changed: 
     if workflow.is_on_record(current):
         _require_public_change(current, by)
         _public_note(current, by=by, kind=note_kind, reason=note_reason, changed=[changed], at=at)
+        _save(claim, current, by, "Evidence changed, with a public note", {}, at=at)
         claim.public_updated_at = current.public_updated_at
 
 
@@ -490,8 +517,9 @@ def evidence_delete(*, evidence: Evidence, by, note_kind: str = "", note_reason:
 # Topics, speakers, sources and statements: plain records, validated and traced
 
 
-def _record_create(model, perm: str, by, at, fields: dict, m2m: dict | None = None):
-    _require(by, perm, f"add {model._meta.verbose_name_plural}")
+def _record_create(model, perm: str | None, by, at, fields: dict, m2m: dict | None = None):
+    if perm:
+        _require(by, perm, f"add {model._meta.verbose_name_plural}")
     obj = model(**fields)
     if hasattr(obj, "created_at"):
         obj.created_at = _now(at)
@@ -501,15 +529,17 @@ def _record_create(model, perm: str, by, at, fields: dict, m2m: dict | None = No
     return obj
 
 
-def _record_update(obj, perm: str, by, at, fields: dict):
-    _require(by, perm, f"change {obj._meta.verbose_name_plural}")
+def _record_update(obj, perm: str | None, by, at, fields: dict):
+    if perm:
+        _require(by, perm, f"change {obj._meta.verbose_name_plural}")
     for name, value in fields.items():
         setattr(obj, name, value)
     return _write(obj, by=by, at=at)
 
 
-def _record_delete(obj, perm: str, by) -> None:
-    _require(by, perm, f"delete {obj._meta.verbose_name_plural}")
+def _record_delete(obj, perm: str | None, by) -> None:
+    if perm:
+        _require(by, perm, f"delete {obj._meta.verbose_name_plural}")
     obj._history_user = by
     obj.delete()  # ProtectedError while other rows refer to it: the caller says what holds it
 
@@ -578,6 +608,36 @@ def statement_update(*, statement: Statement, by, at=None, **fields) -> Statemen
 @transaction.atomic
 def statement_delete(*, statement: Statement, by) -> None:
     _record_delete(statement, "claims.delete_statement", by)
+
+
+# Other fact-checkers' reviews (imported): whoever may change claims records them; deleting one needs a reviewer.
+
+EXTERNAL_REVIEW_FIELDS = tuple(
+    f.name for f in ExternalReview._meta.concrete_fields if f.editable and f.name not in ("id", "created_at")
+)
+
+
+def _require_external_review(by, action: str, perms: tuple[str, ...]) -> None:
+    if not any(workflow.may(by, perm) for perm in perms):
+        raise PermissionDenied(f"You do not have permission to {action} external reviews.")
+
+
+@transaction.atomic
+def external_review_create(*, by, at=None, **fields) -> ExternalReview:
+    _require_external_review(by, "add", ("claims.add_externalreview", CHANGE_PERMISSION))
+    return _record_create(ExternalReview, None, by, at, fields)
+
+
+@transaction.atomic
+def external_review_update(*, review: ExternalReview, by, at=None, **fields) -> ExternalReview:
+    _require_external_review(by, "change", ("claims.change_externalreview", CHANGE_PERMISSION))
+    return _record_update(review, None, by, at, fields)
+
+
+@transaction.atomic
+def external_review_delete(*, review: ExternalReview, by) -> None:
+    _require_external_review(by, "delete", ("claims.delete_externalreview", PUBLISH_PERMISSION))
+    _record_delete(review, None, by)
 
 
 @transaction.atomic

@@ -4,6 +4,8 @@ the Google Fact Check Tools API ``claims:search`` response.
 Every review becomes an ExternalReview (publisher, original rating, the verdict it maps to)
 on a claim found by the review's URL or by the claim's text, or created as a draft. The
 importer never publishes and never sets a claim's verdict: see README "Backups and exchange".
+It writes through claims/services.py, as the importing user (without one, as the
+"claimreview-import" account, which may add what an import adds and cannot log in).
 """
 
 import json
@@ -14,10 +16,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
+from claims import services
 from claims.models import (
     PUBLIC_STATUSES,
     Claim,
@@ -25,9 +30,6 @@ from claims.models import (
     ExternalReview,
     Source,
     Speaker,
-    Statement,
-    Status,
-    Verdict,
     language_validator,
 )
 from claims.normalize import normalize_url
@@ -506,10 +508,29 @@ def normalize_claim_text(text: str) -> str:
     return " ".join(text.split()).casefold().strip("\"'“”‘’«» ").rstrip(".")
 
 
+IMPORT_USERNAME = "claimreview-import"
+# What an import writes: draft claims (and what they cite), their first appearances and claimants.
+IMPORT_PERMISSIONS = ["add_claim", "change_claim", "add_source", "add_speaker", "add_statement", "add_evidence"]
+
+
+def import_user():
+    """The account imports run as when no user is named: it may add what an import adds, and cannot log in."""
+    User = get_user_model()
+    user = User.objects.filter(username=IMPORT_USERNAME).first()
+    if user is None:
+        user = User(username=IMPORT_USERNAME, first_name="ClaimReview", last_name="import", is_active=True)
+        user.set_unusable_password()
+        user.save()
+        perms = Permission.objects.filter(content_type__app_label="claims", codename__in=IMPORT_PERMISSIONS)
+        user.user_permissions.add(*perms)
+        user = User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
+    return user
+
+
 class _Importer:
     def __init__(self, *, name: str, user, report: ImportReport):
         self.name = name
-        self.user = user if user is not None and user.is_authenticated else None
+        self.user = user if user is not None and user.is_authenticated else import_user()
         self.report = report
         self.reason = _clip(f"Imported from {name}", 100)
         self._claims_by_text: dict[str, int] | None = None
@@ -522,38 +543,35 @@ class _Importer:
         pk = self._claims_by_text.get(normalize_claim_text(text))
         return Claim.objects.filter(pk=pk).first() if pk else None
 
-    def _save(self, obj) -> None:
-        obj.full_clean()
-        obj._history_user = self.user
-        obj._change_reason = self.reason
-        obj.save()
-
     def _speaker(self, item: ReviewItem, counts: dict) -> Speaker | None:
         if not item.claimant_name:
             return None
         speaker = Speaker.objects.filter(name__iexact=item.claimant_name).order_by("id").first()
         if speaker is None:
-            speaker = Speaker(
+            speaker = services.speaker_create(
+                by=self.user,
                 name=item.claimant_name,
                 kind=item.claimant_kind,
                 url=item.claimant_url,
                 wikidata_id=item.claimant_wikidata_id,
                 title=item.claimant_title,
             )
-            self._save(speaker)
             counts["speakers"] += 1
         return speaker
 
     def _source(self, counts: dict, *, url: str, **defaults) -> Source:
         source = Source.objects.filter(url=url).first()
         if source is None:
-            source = Source(url=url, **defaults)
-            self._save(source)
+            source = services.source_create(by=self.user, url=url, **defaults)
             counts["sources"] += 1
         return source
 
     def import_item(self, item: ReviewItem, counts: dict) -> str:
         """Write one item; returns 'created', 'updated' or 'unchanged'."""
+        with services.changes_because(self.reason):
+            return self._import_item(item, counts)
+
+    def _import_item(self, item: ReviewItem, counts: dict) -> str:
         review = ExternalReview.objects.select_related("claim").filter(url=item.url).first()
         claim = review.claim if review else self.claim_for_text(item.claim_text)
         changed = False
@@ -581,16 +599,14 @@ class _Importer:
         )
 
         if claim is None:
-            claim = Claim(
+            claim = services.claim_create(
+                by=self.user,
                 text=item.claim_text,
                 language=item.language or "en",
                 claimant=self._speaker(item, counts),
                 first_appearance=appearances[0][0] if appearances else None,
                 first_appeared_on=item.claim_date,
-                status=Status.DRAFT,
-                verdict=Verdict.UNVERIFIED,
             )
-            self._save(claim)
             counts["claims"] += 1
             counts["new_claim"] = (normalize_claim_text(claim.text), claim.pk)
         elif editable:
@@ -602,11 +618,7 @@ class _Importer:
             if not claim.first_appeared_on and item.claim_date:
                 fill["first_appeared_on"] = item.claim_date
             if fill:
-                claim = Claim.objects.select_for_update().get(pk=claim.pk)
-                for name, value in fill.items():
-                    setattr(claim, name, value)
-                claim.version += 1
-                self._save(claim)
+                services.claim_update(claim=claim, by=self.user, **fill)
                 changed = True
 
         if editable:
@@ -615,22 +627,22 @@ class _Importer:
                 if source.pk in linked:
                     continue
                 is_first = source.pk == claim.first_appearance_id
-                statement = Statement(
+                statement = services.statement_create(
+                    by=self.user,
                     source=source,
                     speaker=claim.claimant,
                     text=claim.text,
                     is_quote=False,
                     stated_on=(claim.first_appeared_on if is_first else None) or appearance.published_on,
                 )
-                self._save(statement)
                 by = item.publisher_name or "another fact-checker"
-                evidence = Evidence(
+                services.evidence_create(
                     claim=claim,
                     statement=statement,
+                    by=self.user,
                     stance=Evidence.Stance.SUPPORTS,
                     note=f"An appearance of the claim, listed in the review by {by}: {item.url}",
                 )
-                self._save(evidence)
                 linked.add(source.pk)
                 changed = True
 
@@ -647,13 +659,11 @@ class _Importer:
             "language": item.language,
         }
         if review is None:
-            self._save(ExternalReview(claim=claim, url=item.url, **values))
+            services.external_review_create(by=self.user, claim=claim, url=item.url, **values)
             return "created"
         differs = {name: value for name, value in values.items() if getattr(review, name) != value}
         if differs:
-            for name, value in differs.items():
-                setattr(review, name, value)
-            self._save(review)
+            services.external_review_update(review=review, by=self.user, **differs)
             changed = True
         return "updated" if changed else "unchanged"
 
@@ -692,6 +702,8 @@ def import_document(
                     outcome = importer.import_item(item, counts)
             except ValidationError as error:
                 report.skipped.append(Problem(name, label, _messages(error)))
+            except PermissionDenied as error:
+                report.skipped.append(Problem(name, label, str(error) or "not permitted"))
             except IntegrityError as error:
                 report.skipped.append(Problem(name, label, f"conflicts with existing data: {error}"))
             else:

@@ -2,6 +2,10 @@
 
 The format is described in docs/DATASET.md: JSON Lines, a header line, then one object per
 row in a fixed order (by type, then id), keys sorted, so the same data always gives the same bytes.
+
+The restore is the one writer of domain rows outside claims/services.py, on purpose: it is a raw,
+lossless restore of rows and their history (ids, dates, versions, who changed what) into an empty
+database, not a sequence of editorial changes, so it bulk-inserts rows as they were dumped.
 """
 
 import json

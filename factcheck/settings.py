@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "SpeakerKindEnum": "claims.models.Speaker.Kind",
         "SourceKindEnum": "claims.models.Source.Kind",
         "VerdictChangeKindEnum": "claims.models.VerdictChange.Kind",
+        "PublicNoteKindEnum": "claims.models.PublicNote.Kind",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [

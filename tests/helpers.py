@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.contrib.messages import get_messages
 from django.forms import CheckboxInput
 from django.urls import reverse
 
@@ -62,3 +63,8 @@ def claim_change(client, claim):
     response = client.get(admin_url("claim", "change", claim.pk))
     assert response.status_code == 200
     return form_data(response)
+
+
+def messages_of(response):
+    """The admin messages a response carries."""
+    return [str(m) for m in get_messages(response.wsgi_request)]

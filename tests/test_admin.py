@@ -7,7 +7,6 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.db import connections as db_connections
 from django.db.models import F
@@ -30,7 +29,7 @@ from tests.factories import (
     TopicFactory,
     VerdictChangeFactory,
 )
-from tests.helpers import admin_url, claim_change, form_data
+from tests.helpers import admin_url, claim_change, form_data, messages_of
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -53,10 +52,6 @@ def page_url(model, page):
     if page in ("changelist", "add"):
         return admin_url(model, page)
     return admin_url(model, page, FACTORIES[model]().pk)
-
-
-def messages_of(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def run_action(client, action, claims, **extra):
@@ -128,7 +123,7 @@ def test_every_foreign_key_on_every_page_is_picked_by_autocomplete(reviewer_clie
 
 def test_every_model_admin_lists_searches_filters_and_joins_its_foreign_keys():
     registered = {m: a for m, a in admin.site._registry.items() if m._meta.app_label == "claims"}
-    assert {m._meta.model_name for m in registered} == set(MODELS)
+    assert {m._meta.model_name for m in registered} == {*MODELS, "publicnote", "changeproposal", "publicprofile"}
     for model, model_admin in registered.items():
         assert model_admin.list_display and model_admin.search_fields and model_admin.list_filter, model
         shown = {
@@ -588,7 +583,7 @@ def test_editor_cannot_publish(editor_client):
 
 
 def test_reviewer_publishes_and_each_refusal_is_reported(reviewer_client):
-    rated = ClaimFactory(text="Rated claim.", status=Status.IN_REVIEW, verdict=Verdict.FALSE)
+    rated = ClaimFactory(text="Rated claim.", status=Status.IN_REVIEW, verdict=Verdict.FALSE, ready=True)
     unrated = ClaimFactory(text="Unrated claim.", status=Status.IN_REVIEW)
     draft = ClaimFactory(text="Draft claim.", verdict=Verdict.TRUE)
     response = run_action(reviewer_client, "publish_claims", [rated, unrated, draft])

@@ -198,7 +198,10 @@ def test_a_client_session_creates_links_rates_and_publishes(editor_api, reviewer
     )
     assert statement.status_code == 201, statement.json()
     topic = editor_api.post(f"{API}topics/", {"name": "AI video"}).json()
-    claim = editor_api.post(f"{API}claims/", {"text": "The preview was paused.", "topics": [topic["id"]]})
+    claim = editor_api.post(
+        f"{API}claims/",
+        {"text": "The preview was paused.", "topics": [topic["id"]], "summary": "The company said it paused it."},
+    )
     assert claim.status_code == 201, claim.json()
     slug = claim.json()["slug"]
     assert slug == "the-preview-was-paused"
@@ -287,15 +290,24 @@ CHANGES = {
 }
 # Per role: the status of a PATCH and of a DELETE of a visible object. Reviewers delete what nothing uses;
 # a source, statement or speaker still linked answers 409 (in use), and so does a claim with a verdict history.
+# What readers see of the published claim (its fields, its evidence, the statements it cites) changes only through
+# a reviewer (editors: 403 published_claim_locked), its fields and evidence with a public note.
+LOCKED = {"claims", "statements", "evidence"}
+NOTED = {"claims", "evidence"}
+NOTE = {"note_kind": "update", "note_reason": "Reworded for clarity."}
 WRITES = {
-    "anonymous": {"patch": 401, "delete": dict.fromkeys(CHANGES, 401)},
-    "reader": {"patch": 403, "delete": dict.fromkeys(CHANGES, 403)},
-    "editor": {"patch": 200, "delete": {**dict.fromkeys(CHANGES, 403), "evidence": 204}},
+    "anonymous": {"patch": dict.fromkeys(CHANGES, 401), "delete": dict.fromkeys(CHANGES, 401)},
+    "reader": {"patch": dict.fromkeys(CHANGES, 403), "delete": dict.fromkeys(CHANGES, 403)},
+    "editor": {
+        "patch": {**dict.fromkeys(CHANGES, 200), **dict.fromkeys(LOCKED, 403)},
+        "delete": dict.fromkeys(CHANGES, 403),
+    },
     "reviewer": {
-        "patch": 200,
+        "patch": dict.fromkeys(CHANGES, 200),
         "delete": {"claims": 409, "evidence": 204, "topics": 204, "sources": 409, "statements": 409, "speakers": 409},
     },
 }
+REFUSALS = {"anonymous": "not_authenticated", "reader": "permission_denied", "editor": "published_claim_locked"}
 
 
 @pytest.mark.parametrize("who", list(WRITES))
@@ -305,17 +317,18 @@ def test_changing_and_deleting_every_endpoint_by_role(clients, reader, story, wh
     url = {**detail_urls(story), "topics": (f"{API}topics/leaks/", None)}[endpoint][0]
     field, value = CHANGES[endpoint]
     before = APIClient().get(url).json()
+    note = NOTE if who == "reviewer" and endpoint in NOTED else {}
 
-    patched = client.patch(url, {field: value})
-    assert patched.status_code == WRITES[who]["patch"], patched.json()
+    patched = client.patch(url, {field: value, **note}, format="json")
+    assert patched.status_code == WRITES[who]["patch"][endpoint], patched.json()
     if patched.status_code == 200:
         assert patched.json()[field] == value
-        client.patch(url, {field: before[field]})
+        client.patch(url, {field: before[field], **note}, format="json")
     else:
-        assert {"anonymous": "not_authenticated", "reader": "permission_denied"}[who] == error(patched)["code"]
+        assert REFUSALS[who] == error(patched)["code"]
         assert APIClient().get(url).json()[field] == before[field]
 
-    deleted = client.delete(url)
+    deleted = client.delete(url, note, format="json")
     assert deleted.status_code == WRITES[who]["delete"][endpoint]
     assert (APIClient().get(url).status_code == 404) is (deleted.status_code == 204)
 
@@ -522,13 +535,13 @@ def test_a_claim_saved_in_between_is_a_conflict(editor_api, story, monkeypatch):
     """The version guard: a save landing between this request's read and its write gives 409."""
     from claims import services
 
-    real = services.claim_check_version
+    real = services._locked
 
-    def someone_saves_first(*, claim, expected_version):
-        Claim.objects.filter(pk=claim.pk).update(version=expected_version + 1, summary="Theirs.")
-        return real(claim=claim, expected_version=expected_version)
+    def someone_saves_first(claim):
+        Claim.objects.filter(pk=claim.pk).update(version=claim.version + 1, summary="Theirs.")
+        return real(claim)
 
-    monkeypatch.setattr(services, "claim_check_version", someone_saves_first)
+    monkeypatch.setattr(services, "_locked", someone_saves_first)
     response = editor_api.patch(f"{API}claims/{story['draft'].slug}/", {"summary": "Mine."})
     assert response.status_code == 409
     assert error(response)["code"] == "conflict"

@@ -27,7 +27,7 @@ from rest_framework.test import APIClient
 from claims.models import Claim, Topic
 from factcheck.cache import RECENT_WRITE_KEY
 from factcheck.db_router import PIN_COOKIE, ReplicaPinMiddleware, ReplicaRouter, current_request
-from tests.factories import EditorFactory, PublishedClaimFactory, TopicFactory
+from tests.factories import EditorFactory, PublishedClaimFactory, ReviewerFactory, TopicFactory
 from tests.helpers import SECRET, run
 
 API = "/api/v1/"
@@ -149,14 +149,15 @@ def test_api_reads_a_replica(replicas):
 
 def test_api_write_reads_the_primary_then_pins_the_client(replicas):
     claim = PublishedClaimFactory(summary="Before.")
-    editor = EditorFactory()
-    api = token_client(editor)
+    reviewer = ReviewerFactory()  # a published claim changes by a reviewer, with a public note
+    api = token_client(reviewer)
     caught_up()
     url = f"{API}claims/{claim.slug}/"
     etag = api.get(url)["ETag"]
 
     with Queries() as queries:
-        response = api.patch(url, {"summary": "After."}, HTTP_IF_MATCH=etag)
+        note = {"note_kind": "update", "note_reason": "Rewritten."}
+        response = api.patch(url, {"summary": "After.", **note}, HTTP_IF_MATCH=etag, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["summary"] == "After."
     # The token, the permission checks, the row lock, the If-Match representation, the write, the answer:
@@ -179,7 +180,7 @@ def test_api_write_reads_the_primary_then_pins_the_client(replicas):
     assert PIN_COOKIE not in again.cookies  # a read does not extend the window
 
     # Another client: the replica.
-    other = token_client(editor)
+    other = token_client(reviewer)
     with Queries() as queries:
         assert other.get(url).status_code == 200
     assert queries.sql("replica1")

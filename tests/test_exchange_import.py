@@ -188,6 +188,35 @@ def test_history_rows_name_the_importing_user_and_the_file():
     assert review("http://example.com/news/science/worldisflat.html").history.get().history_user == editor
 
 
+def test_every_row_an_import_writes_carries_the_importing_user():
+    """The importer writes through the services: every row it adds has its history, by whoever imported."""
+    editor = EditorFactory()
+    run("claimreview_single.json", user=editor)
+    for model in (Claim, ExternalReview, Source, Speaker, Statement, Evidence):
+        for obj in model.objects.all():
+            assert {row.history_user for row in model.history.filter(id=obj.pk)} == {editor}, model.__name__
+
+
+def test_without_a_user_the_import_account_imports_and_cannot_log_in(client):
+    run("claimreview_single.json")
+    claim = Claim.objects.get()
+    importer = claim.history.get().history_user
+    assert importer.username == "claimreview-import"
+    assert not importer.has_usable_password() and not importer.is_staff
+    assert (claim.status, claim.verdict) == (Status.DRAFT, Verdict.UNVERIFIED)
+    run("claimreview_single.json")  # the account is made once
+    assert type(importer).objects.filter(username="claimreview-import").count() == 1
+
+
+def test_a_user_who_may_not_add_claims_imports_nothing():
+    from tests.factories import UserFactory
+
+    reader = UserFactory(username="reader")
+    out, err = run("claimreview_single.json", user=reader)
+    assert "permission" in err
+    assert not Claim.objects.exists() and not ExternalReview.objects.exists()
+
+
 def test_unknown_user_is_refused():
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         run("claimreview_single.json", user=type("U", (), {"username": "nobody"}))

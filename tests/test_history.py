@@ -118,6 +118,7 @@ def test_admin_adds_changes_workflow_and_deletes_leave_history(reviewer_client, 
     data.update(
         {
             "text": "Access was paused after the leak.",
+            "summary": "OpenAI said it paused access.",
             "evidence-TOTAL_FORMS": "1",
             "evidence-0-statement": str(statement.pk),
             "evidence-0-stance": "supports",
@@ -130,8 +131,11 @@ def test_admin_adds_changes_workflow_and_deletes_leave_history(reviewer_client, 
     for step in ("submit", "publish"):
         response = reviewer_client.post(reverse("admin:claims_claim_workflow", args=[claim.pk, step]), {})
         assert response.status_code == 302
-    evidence = Evidence.objects.get()
-    assert reviewer_client.post(admin_url("evidence", "delete", evidence.pk), {"post": "yes"}).status_code == 302
+    # Evidence of a published claim goes from the claim's page, with a public note.
+    data = claim_change(reviewer_client, claim)
+    data.update({"evidence-0-DELETE": "on", "note_kind": "correction", "note_reason": "Not about this claim."})
+    assert reviewer_client.post(admin_url("claim", "change", claim.pk), data).status_code == 302
+    assert not Evidence.objects.exists()
 
     claim.refresh_from_db()
     assert (claim.status, claim.verdict) == (Status.PUBLISHED, Verdict.TRUE)
@@ -162,15 +166,18 @@ def test_api_creates_updates_workflow_and_deletes_leave_history(reviewer_api, re
     write("put", f"sources/{source['id']}/", {"url": "https://example.org/s2", "title": "S2", "kind": "interview"}, 200)
     write("patch", f"statements/{statement['id']}/", {"is_quote": False}, 200)
     write("patch", f"claims/{claim['slug']}/", {"summary": "**Yes.**", "topics": []}, 200)
-    write("patch", f"evidence/{evidence['id']}/", {"stance": "context"}, 200)
+    write("patch", f"evidence/{evidence['id']}/", {"stance": "refutes"}, 200)
     write("post", f"claims/{claim['slug']}/verdict/", {"verdict": "true", "kind": "initial", "reason": "Said."}, 200)
     for step in ("submit", "publish"):
         write("post", f"claims/{claim['slug']}/{step}/", None, 200)
     write("post", f"claims/{claim['slug']}/retract/", {"reason": "Wrong source."}, 200)
-    write("delete", f"evidence/{evidence['id']}/", None, 204)
-    write("delete", f"statements/{statement['id']}/", None, 204)
+    write("delete", f"evidence/{evidence['id']}/", None, 400)  # a retracted claim stays as it was withdrawn
     write("delete", f"claims/{claim['slug']}/", None, 409)  # rated: retracted, not deleted
     draft = write("post", "claims/", {"text": "Never rated.", "topics": [topic["id"]]}, 201)
+    other = write("post", "statements/", {"source": source["id"], "text": "Said again."}, 201)
+    cited = write("post", "evidence/", {"claim": draft["id"], "statement": other["id"], "stance": "context"}, 201)
+    write("delete", f"evidence/{cited['id']}/", None, 204)
+    write("delete", f"statements/{other['id']}/", None, 204)
     write("delete", f"claims/{draft['slug']}/", None, 204)
     write("delete", f"topics/{topic['slug']}/", None, 204)
 
@@ -181,7 +188,7 @@ def test_api_creates_updates_workflow_and_deletes_leave_history(reviewer_api, re
 
 
 def test_services_leave_history(editor, reviewer):
-    claim = ClaimFactory()
+    claim = ClaimFactory(ready=True)
     before = history_counts()
     services.claim_set_verdict(claim=claim, by=reviewer, verdict="false", kind="initial", reason="Checked.")
     services.claim_submit(claim=claim, by=editor)
@@ -302,11 +309,16 @@ def restore(model, pk):
 def test_the_admin_refuses_to_delete_a_claim_with_verdict_history(reviewer_client):
     claim = PublishedClaimFactory(text="Rated in public.")
     VerdictChangeFactory(claim=claim)
-    page = reviewer_client.get(admin_url("claim", "delete", claim.pk)).content.decode()
-    assert "your account doesn't have permission to delete the following types of objects" in page
-    assert "verdict change" in page
-    assert reviewer_client.post(admin_url("claim", "delete", claim.pk), {"post": "yes"}).status_code == 403
+    before = history_counts()
+    for response in (
+        reviewer_client.get(admin_url("claim", "delete", claim.pk), follow=True),
+        reviewer_client.post(admin_url("claim", "delete", claim.pk), {"post": "yes"}, follow=True),
+    ):
+        assert response.redirect_chain == [(admin_url("claim", "change", claim.pk), 302)]
+        page = response.content.decode()
+        assert "This claim has a public verdict history, so it cannot be deleted: retract it instead" in page
     assert Claim.objects.filter(pk=claim.pk).exists()
+    assert history_counts() == before
 
 
 def test_the_api_refuses_to_delete_a_claim_with_verdict_history(reviewer_api):

@@ -109,7 +109,7 @@ class Workflow(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        claim = ClaimFactory(text="A claim the machine works on.")
+        claim = ClaimFactory(text="A claim the machine works on.", ready=True)
         self.pk = claim.pk
         self.model = {"status": Status.DRAFT, "verdict": Verdict.UNVERIFIED, "version": claim.version}
         self.changes = []  # (previous, verdict, kind, reason) of every accepted verdict change
@@ -199,7 +199,7 @@ class Workflow(RuleBasedStateMachine):
             or not reason.strip()
             or self.model["status"] == Status.RETRACTED
             or verdict == current
-            or (verdict == Verdict.UNVERIFIED and self.model["status"] == Status.PUBLISHED)
+            or verdict == Verdict.UNVERIFIED  # not a verdict to give (claims.verdicts.RATINGS)
             or (kind == VerdictChange.Kind.INITIAL) == rated
         )
         error = self.permission(actor, publish=True) or (ValidationError if refused else None)

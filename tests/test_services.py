@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from claims import services
 from claims.models import Claim, Status, Verdict, VerdictChange
@@ -325,46 +324,41 @@ def test_every_transition_bumps_the_version(editor, reviewer):
     assert claim.version == 5
 
 
-def test_check_version_passes_on_the_current_version_and_bumps_it():
+def test_update_on_the_current_version_passes_and_bumps_it(editor):
     claim = ClaimFactory()
-    with transaction.atomic():
-        services.claim_check_version(claim=claim, expected_version=1)
+    services.claim_update(claim=claim, by=editor, expected_version=1, summary="Checked.")
     assert claim.version == 2
     assert saved(claim).version == 2
 
 
-def test_check_version_conflict_on_a_stale_copy(editor):
+def test_update_on_a_stale_copy_is_a_conflict_and_writes_nothing(editor):
     claim = ClaimFactory()
     stale_version = claim.version
     services.claim_submit(claim=saved(claim), by=editor)  # someone else saves first
-    with pytest.raises(services.ConflictError) as excinfo, transaction.atomic():
-        services.claim_check_version(claim=claim, expected_version=stale_version)
+    with pytest.raises(services.ConflictError) as excinfo:
+        services.claim_update(claim=claim, by=editor, expected_version=stale_version, summary="Mine.")
     assert excinfo.value.code == "conflict"
     message = excinfo.value.messages[0]
     assert "Someone else saved this claim" in message
     assert "version 1" in message and "version 2" in message
-    assert saved(claim).version == 2
+    assert (saved(claim).version, saved(claim).summary) == (2, "")
     assert isinstance(excinfo.value, ValidationError)
 
 
-def test_check_version_on_a_deleted_claim():
+def test_check_version_reads_and_never_writes():
     claim = ClaimFactory()
-    Claim.objects.filter(pk=claim.pk).delete()
-    with pytest.raises(services.ConflictError, match="deleted"):
-        services.claim_check_version(claim=claim, expected_version=1)
+    services.check_version(current=claim, expected_version=1)
+    with pytest.raises(services.ConflictError):
+        services.check_version(current=claim, expected_version=2)
+    assert saved(claim).version == 1
 
 
 def test_two_writers_second_one_loses(editor):
     claim = ClaimFactory(text="Original.")
     first, second = saved(claim), saved(claim)
-    with transaction.atomic():
-        services.claim_check_version(claim=first, expected_version=first.version)
-        first.text = "First writer."
-        first.save()
-    with pytest.raises(services.ConflictError), transaction.atomic():
-        services.claim_check_version(claim=second, expected_version=second.version)
-        second.text = "Second writer."
-        second.save()
+    services.claim_update(claim=first, by=editor, expected_version=first.version, text="First writer.")
+    with pytest.raises(services.ConflictError):
+        services.claim_update(claim=second, by=editor, expected_version=second.version, text="Second writer.")
     assert saved(claim).text == "First writer."
 
 

@@ -19,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from claims.services import ConflictError
+from claims.services import ConflictError, OnRecordError, RefusedError
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +60,14 @@ def _to_api_exception(exc):
         return exceptions.ParseError(f"The body is too large: at most {limit} bytes.")
     if isinstance(exc, Http404 | django_exceptions.ObjectDoesNotExist):
         return exceptions.NotFound()
+    if isinstance(exc, RefusedError):
+        return exceptions.PermissionDenied(str(exc), code=exc.code)
     if isinstance(exc, django_exceptions.PermissionDenied):
         return exceptions.PermissionDenied(*(exc.args or ()))
     if isinstance(exc, ConflictError):
         return Conflict(" ".join(exc.messages), code="conflict")
+    if isinstance(exc, OnRecordError):
+        return Conflict(" ".join(exc.messages), code=exc.code or "conflict")
     if isinstance(exc, django_exceptions.ValidationError):
         return exceptions.ValidationError(_django_validation_detail(exc))
     if isinstance(exc, ProtectedError | RestrictedError):

@@ -14,7 +14,8 @@ ERROR_SCHEMA = {
                     "type": "string",
                     "description": "Machine-readable: invalid, parse_error, not_authenticated, "
                     "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
-                    "unsupported_media_type, conflict, in_use, has_verdict_history, precondition_failed, throttled, or "
+                    "unsupported_media_type, conflict, in_use, has_verdict_history, published_claim_locked, "
+                    "precondition_failed, throttled, or "
                     "the code of "
                     "a refused workflow step (invalid_transition, unrated, ...).",
                 },
@@ -42,11 +43,14 @@ ERRORS = {
     "400": "Bad request: malformed JSON, unknown or read-only fields, wrong types, values too long, NUL bytes, "
     "bad choices, slugs, URLs or query parameters, or a refused workflow step; `fields` says which and why.",
     "401": "Not authenticated, or the token is not valid: send `Authorization: Token <key>`.",
-    "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token).",
+    "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token). "
+    "`published_claim_locked`: what readers see of a published claim (its text, claimant, first appearance, "
+    "summary, topics, evidence) changes only by a reviewer (the publish permission), with a public note.",
     "404": "No such object, or not one you may see.",
     "405": "Method not allowed here.",
     "406": "The Accept header asks for a format the API does not serve.",
-    "409": "Conflict: someone saved the object since you read it, or other objects still refer to it.",
+    "409": "Conflict: someone saved the object since you read it (`conflict`), other objects still refer to it "
+    "(`in_use`), or the claim has a public verdict history and is retracted, not deleted (`has_verdict_history`).",
     "412": "If-Match does not match the object's current ETag: it changed since you read it; nothing was changed.",
     "415": "Send the body as application/json.",
     "429": "Too many requests: see Retry-After. Limits are in the API description.",

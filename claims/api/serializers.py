@@ -14,10 +14,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
-from claims import public_record, verdicts
+from claims import public_record, services, verdicts
 from claims.models import (
     Claim,
     Evidence,
+    PublicNote,
     Source,
     Speaker,
     Statement,
@@ -75,9 +76,17 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class ApiModelSerializer(StrictInputMixin, serializers.ModelSerializer):
-    """Validates the model (fields, uniqueness, constraints) before saving; records who saved in history."""
+    """Validates the model (fields, uniqueness, constraints) early, for field errors; the services write
+    (claims/services.py: the serializer hands them what it validated, with the requesting user)."""
 
     text_max_lengths: dict[str, int] = {}
+    # The services that write this model, and the keyword that names the row in them.
+    service_name = ""
+    create_service = None
+    update_service = None
+    delete_service = None
+    # Inputs for the service that are not fields of the model (a public note's kind and reason).
+    service_inputs: tuple[str, ...] = ()
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -92,7 +101,7 @@ class ApiModelSerializer(StrictInputMixin, serializers.ModelSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         many = self._many()
-        plain = {k: v for k, v in attrs.items() if k not in many}
+        plain = {k: v for k, v in attrs.items() if k not in many and k not in self.service_inputs}
         if self.instance is not None:
             candidate = copy.copy(self.instance)
             for name, value in plain.items():
@@ -106,26 +115,51 @@ class ApiModelSerializer(StrictInputMixin, serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        many = {k: validated_data.pop(k) for k in list(validated_data) if k in self._many()}
-        instance = self.Meta.model(**validated_data)
-        instance._history_user = _user(self)
-        instance.save()
-        for name, value in many.items():
-            getattr(instance, name).set(value)
-        return instance
+        return self.create_service(by=_user(self), **validated_data)
 
     def update(self, instance, validated_data):
-        instance._history_user = _user(self)
-        return super().update(instance, validated_data)
+        return self.update_service(**{self.service_name: instance}, by=_user(self), **validated_data)
+
+    def delete(self, instance, **inputs):
+        self.delete_service(**{self.service_name: instance}, by=_user(self), **inputs)
+
+
+def note_kind_field():
+    return serializers.ChoiceField(
+        choices=PublicNote.Kind.choices,
+        write_only=True,
+        required=False,
+        help_text="With a change to what readers see of a published claim (reviewers only): update (new "
+        "information or wording) or correction (we got something wrong). Readers see the note.",
+    )
+
+
+def note_reason_field():
+    return serializers.CharField(
+        max_length=REASON_MAX_LENGTH,
+        write_only=True,
+        required=False,
+        help_text="With note_kind: what changed and why; shown in the claim's public history.",
+    )
 
 
 class TopicSerializer(ApiModelSerializer):
+    service_name = "topic"
+    create_service = staticmethod(services.topic_create)
+    update_service = staticmethod(services.topic_update)
+    delete_service = staticmethod(services.topic_delete)
+
     class Meta:
         model = Topic
         fields = ["id", "slug", "name"]
 
 
 class SpeakerSerializer(ApiModelSerializer):
+    service_name = "speaker"
+    create_service = staticmethod(services.speaker_create)
+    update_service = staticmethod(services.speaker_update)
+    delete_service = staticmethod(services.speaker_delete)
+
     affiliation = VisibleRelatedField(
         Speaker, allow_null=True, required=False, help_text="The id of the organization this speaker speaks for."
     )
@@ -153,6 +187,11 @@ class SpeakerSerializer(ApiModelSerializer):
 
 
 class SourceSerializer(ApiModelSerializer):
+    service_name = "source"
+    create_service = staticmethod(services.source_create)
+    update_service = staticmethod(services.source_update)
+    delete_service = staticmethod(services.source_delete)
+
     class Meta:
         model = Source
         fields = [
@@ -179,6 +218,11 @@ class SourceSerializer(ApiModelSerializer):
 
 
 class StatementSerializer(ApiModelSerializer):
+    service_name = "statement"
+    create_service = staticmethod(services.statement_create)
+    update_service = staticmethod(services.statement_update)
+    delete_service = staticmethod(services.statement_delete)
+
     source = VisibleRelatedField(Source, help_text="The id of the source the statement is in.")
     speaker = VisibleRelatedField(
         Speaker, allow_null=True, required=False, help_text="The id of who said it; null when unattributed."
@@ -190,8 +234,16 @@ class StatementSerializer(ApiModelSerializer):
 
 
 class EvidenceSerializer(ApiModelSerializer):
+    service_name = "evidence"
+    create_service = staticmethod(services.evidence_create)
+    update_service = staticmethod(services.evidence_update)
+    delete_service = staticmethod(services.evidence_delete)
+    service_inputs = ("note_kind", "note_reason")
+
     claim = VisibleRelatedField(Claim, help_text="The id of the claim.")
     statement = VisibleRelatedField(Statement, help_text="The id of the statement that bears on the claim.")
+    note_kind = note_kind_field()
+    note_reason = note_reason_field()
 
     class Meta:
         model = Evidence
@@ -205,6 +257,8 @@ class EvidenceSerializer(ApiModelSerializer):
             "note",
             "created_at",
             "updated_at",
+            "note_kind",
+            "note_reason",
         ]
 
 
@@ -248,6 +302,13 @@ class VerdictChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = VerdictChange
         fields = ["previous_verdict", "verdict", "kind", "reason", "changed_at"]
+        read_only_fields = fields
+
+
+class PublicNoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublicNote
+        fields = ["kind", "reason", "changed_fields", "published_at"]
         read_only_fields = fields
 
 
@@ -401,6 +462,8 @@ class ClaimSerializer(ApiModelSerializer):
         }
         for name in self.Meta.fields[len(ClaimSerializer.Meta.fields) :]:  # a subclass's extra fields
             field = self.fields[name]
+            if field.write_only:
+                continue
             value = field.get_attribute(claim)
             data[name] = None if value is None else field.to_representation(value)
         return data
@@ -425,6 +488,12 @@ class ClaimSerializer(ApiModelSerializer):
 
 
 class ClaimDetailSerializer(ClaimSerializer):
+    service_name = "claim"
+    create_service = staticmethod(services.claim_create)
+    update_service = staticmethod(services.claim_update)
+    delete_service = staticmethod(services.claim_delete)
+    service_inputs = ("note_kind", "note_reason")
+
     evidence = EvidenceNestedSerializer(many=True, read_only=True)
     verdict_history = VerdictChangeSerializer(source="verdict_changes", many=True, read_only=True)
     claimreview = serializers.SerializerMethodField(
@@ -434,12 +503,36 @@ class ClaimDetailSerializer(ClaimSerializer):
         help_text="The byline of its public page: the public names of who rated it, published it or wrote its "
         "public notes (or the newsroom's desk); empty until it is published."
     )
+    public_notes = PublicNoteSerializer(
+        many=True,
+        read_only=True,
+        help_text="What changed in what readers see since publication, and why (updates and corrections).",
+    )
+    note_kind = note_kind_field()
+    note_reason = note_reason_field()
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "evidence", "verdict_history", "claimreview", "checked_by"]
+        fields = [
+            *ClaimSerializer.Meta.fields,
+            "evidence",
+            "verdict_history",
+            "claimreview",
+            "checked_by",
+            "public_notes",
+            "note_kind",
+            "note_reason",
+        ]
 
     def get_checked_by(self, claim) -> list[str]:
         return public_record.checked_by(claim) if claim.published_at else []
+
+    def create(self, validated_data):
+        note = {name: validated_data.pop(name) for name in self.service_inputs if name in validated_data}
+        if any(note.values()):
+            raise serializers.ValidationError(
+                {"note_reason": ["A public note goes with a change to a published claim, not with a new one."]}
+            )
+        return super().create(validated_data)
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_claimreview(self, claim) -> str | None:

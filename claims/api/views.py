@@ -30,7 +30,6 @@ from factcheck.cache import CachedReadsMixin
 
 from . import serializers as s
 from .etags import check_if_match, etag_for, none_match
-from .exceptions import Conflict
 from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .parsers import ApiJSONParser
@@ -138,8 +137,13 @@ class ApiModelViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_destroy(self, instance):
-        instance._history_user = self.acting_user
-        instance.delete()
+        self.get_serializer().delete(instance, **self.delete_inputs())
+
+    def delete_inputs(self) -> dict:
+        """A delete's inputs for the service from its (optional) JSON body: a public note's kind and reason."""
+        names = self.get_serializer_class().service_inputs
+        data = self.request.data if isinstance(self.request.data, dict) else {}
+        return {name: str(data[name]) for name in names if name in data}
 
     def get_object(self):
         instance = super().get_object()
@@ -155,7 +159,20 @@ class ApiModelViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ModelViewSet):
         return self.get_queryset().get(pk=instance.pk)
 
 
-def _described(name: str, plural: str, lookup: str, deleted: str = "409 while other objects still refer to it."):
+PUBLISHED_NOTE = (
+    " On a published claim, a change to what readers see (its text, claimant, first appearance, summary, "
+    "topics or evidence) needs the publish permission (else 403 `published_claim_locked`: propose it to a "
+    "reviewer) and a public note, `note_kind` (update or correction) and `note_reason` (else 400)."
+)
+
+
+def _described(
+    name: str,
+    plural: str,
+    lookup: str,
+    deleted: str = "409 while other objects still refer to it.",
+    changed: str = "",
+):
     """Summaries and descriptions of the standard operations."""
     return extend_schema_view(
         list=extend_schema(
@@ -167,14 +184,16 @@ def _described(name: str, plural: str, lookup: str, deleted: str = "409 while ot
             description=f"The response carries an ETag; send it back in If-None-Match to get 304 when the {name} "
             "has not changed, or in If-Match on a write so that you never overwrite someone else's change.",
         ),
-        create=extend_schema(summary=f"Create a {name}", description="Needs the add permission."),
+        create=extend_schema(summary=f"Create a {name}", description="Needs the add permission." + changed),
         update=extend_schema(
             summary=f"Replace a {name}",
-            description="Needs the change permission. With If-Match, refused with 412 when the object changed.",
+            description="Needs the change permission. With If-Match, refused with 412 when the object changed."
+            + changed,
         ),
         partial_update=extend_schema(
             summary=f"Change some fields of a {name}",
-            description="Needs the change permission. With If-Match, refused with 412 when the object changed.",
+            description="Needs the change permission. With If-Match, refused with 412 when the object changed."
+            + changed,
         ),
         destroy=extend_schema(
             summary=f"Delete a {name}",
@@ -225,7 +244,13 @@ class StatementViewSet(ApiModelViewSet):
         return Statement.objects.visible_to(self.request.user)
 
 
-@_described("piece of evidence", "evidence", "id")
+@_described(
+    "piece of evidence",
+    "evidence",
+    "id",
+    deleted="on a published claim, only by a reviewer, with `note_kind` and `note_reason` in a JSON body.",
+    changed=PUBLISHED_NOTE,
+)
 class EvidenceViewSet(ApiModelViewSet):
     serializer_class = s.EvidenceSerializer
     filterset_class = EvidenceFilter
@@ -238,7 +263,11 @@ ACTION_BODY_NOTE = " Any field not listed is refused (400)."
 
 
 @_described(
-    "claim", "claims", "slug", deleted="409 once it has a verdict history: a rated claim is retracted, not deleted."
+    "claim",
+    "claims",
+    "slug",
+    deleted="409 `has_verdict_history` once it has a verdict history: a rated claim is retracted, not deleted.",
+    changed=PUBLISHED_NOTE,
 )
 class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
     filterset_class = ClaimFilter
@@ -281,7 +310,7 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         if self.action == "claimreview":
             return queryset.select_related(*CLAIMREVIEW_SELECT).prefetch_related(*CLAIMREVIEW_PREFETCH)
         evidence = Evidence.objects.select_related("statement__source", "statement__speaker")
-        return queryset.prefetch_related(Prefetch("evidence", queryset=evidence), "verdict_changes")
+        return queryset.prefetch_related(Prefetch("evidence", queryset=evidence), "verdict_changes", "public_notes")
 
     def paginate_queryset(self, queryset):
         # The list's rows as plain values: a model instance per claim cost more than reading the claim.
@@ -292,20 +321,13 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         return s.ClaimDetailSerializer(instance, context=self.get_serializer_context()).data
 
     def perform_update(self, serializer):
-        services.claim_check_version(claim=serializer.instance, expected_version=serializer.instance.version)
-        serializer.save()
+        # The version this request read (under the row lock, and matched by If-Match when sent): claim_update
+        # refuses the write if another save landed since.
+        serializer.save(expected_version=serializer.instance.version)
 
     def perform_destroy(self, instance):
-        # The admin's rule too (its verdict history cannot be deleted by hand): a rated claim is on the public
-        # record; it is retracted, with a reason, not deleted.
-        if instance.verdict_changes.exists():
-            raise Conflict(
-                "This claim has a public verdict history, so it cannot be deleted: retract it instead "
-                "(POST to its retract/ with a reason).",
-                code="has_verdict_history",
-            )
-        services.claim_check_version(claim=instance, expected_version=instance.version)
-        super().perform_destroy(instance)
+        # A claim on the public record is retracted, with a reason, not deleted: services.OnRecordError, a 409.
+        self.get_serializer().delete(instance, expected_version=instance.version)
 
     def _act(self, request, change):
         claim = self.get_object()
