@@ -32,9 +32,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response
 
 from claims import db_router
+from claims.conditional import conditional
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def cache_public_page(view):
         if stored is not None:
             response = _thaw(stored)
             response["X-Cache"] = "hit"
-            return get_conditional_response(request, etag=response.get("ETag"), response=response)
+            return conditional(request, response)
         if key is not None:
             fill_from_primary_after_write()
         response = view(request, *args, **kwargs)
@@ -201,7 +201,7 @@ class CachedReadsMixin:
         def from_cache(request, *args, **kwargs):
             response = _thaw(stored)
             response["X-Cache"] = "hit"
-            return get_conditional_response(request, etag=response.get("ETag"), response=response)
+            return conditional(request, response)
 
         setattr(self, request.method.lower(), from_cache)
 

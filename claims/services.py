@@ -328,6 +328,13 @@ def claim_retract(*, claim: Claim, by, reason: str, at=None) -> Claim:
     return _save(claim, current, by, f"Retracted: {reason}", fields, at=at)
 
 
+def claim_transition(*, name: str, claim: Claim, by, at=None, **fields) -> Claim:
+    """Take the workflow transition `name` (workflow.TRANSITIONS) through its service: claim_<name>."""
+    if name not in workflow.TRANSITIONS:
+        raise ValueError(f"No workflow transition {name!r}.")
+    return globals()[f"claim_{name}"](claim=claim, by=by, at=at, **fields)
+
+
 @transaction.atomic
 def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str, at=None) -> VerdictChange:
     """Rate a claim, or change its rating, keeping the change in its public history."""

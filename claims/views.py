@@ -10,13 +10,14 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Ht
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from . import keyset, verdicts
 from .cache import cache_public_page
 from .claimreview import claim_review, to_script_json
+from .conditional import conditional
 from .models import (
     Claim,
     Evidence,
@@ -81,9 +82,7 @@ def reader_page(view):
             patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
         else:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        if not response.has_header("ETag"):
-            set_response_etag(response)
-        return get_conditional_response(request, etag=response["ETag"], response=response)
+        return conditional(request, response)
 
     return cache_public_page(wrapped)
 

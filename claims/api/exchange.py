@@ -15,6 +15,7 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims.conditional import conditional, etag_for
 from claims.exchange.claimreview_export import build_feed, exportable_claims, feed_date_modified
 from claims.exchange.claimreview_import import ImportReport, Problem, import_document
 
@@ -63,7 +64,7 @@ class ClaimReviewFeedView(ListAPIView):
             url=request.build_absolute_uri(request.path),
             extra=links,
         )
-        return Response(feed)
+        return conditional(request, Response(feed), etag_for(feed, weak=True))
 
 
 class RawBodyParser(BaseParser):

@@ -436,7 +436,11 @@ class RetractSerializer(StrictSerializer):
 
 
 class VerdictSerializer(StrictSerializer):
-    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    verdict = serializers.ChoiceField(
+        choices=[(v.value, v.label) for v in verdicts.RATINGS],
+        help_text=f"A verdict of the scale ('{Verdict.UNVERIFIED.value}', {Verdict.UNVERIFIED.label}, is not one "
+        "to give).",
+    )
     kind = serializers.ChoiceField(
         choices=VerdictChange.Kind.choices,
         help_text="initial for the first rating, then update (new evidence) or correction (an error).",
@@ -449,7 +453,9 @@ class VerdictScaleSerializer(serializers.Serializer):
     label = serializers.CharField()
     meaning = serializers.CharField()
     rating_value = serializers.IntegerField(
-        allow_null=True, help_text="ClaimReview ratingValue (worst 1, best 5); null when the verdict has none."
+        allow_null=True,
+        help_text=f"ClaimReview ratingValue (worst {verdicts.WORST_RATING}, best {verdicts.BEST_RATING}); null when "
+        "the verdict has none.",
     )
     best_rating = serializers.IntegerField()
     worst_rating = serializers.IntegerField()
