@@ -435,9 +435,13 @@ class RetractSerializer(StrictSerializer):
     )
 
 
+# The verdicts a reviewer can give (OpenAPI: RatingEnum).
+RATING_CHOICES = [(v.value, v.label) for v in verdicts.RATINGS]
+
+
 class VerdictSerializer(StrictSerializer):
     verdict = serializers.ChoiceField(
-        choices=[(v.value, v.label) for v in verdicts.RATINGS],
+        choices=RATING_CHOICES,
         help_text=f"A verdict of the scale ('{Verdict.UNVERIFIED.value}', {Verdict.UNVERIFIED.label}, is not one "
         "to give).",
     )
