@@ -3,7 +3,7 @@
 from django import forms
 
 from . import services, verdicts
-from .models import Claim, Verdict, VerdictChange
+from .models import Claim, VerdictChange
 
 
 class ClaimAdminForm(forms.ModelForm):
@@ -43,12 +43,12 @@ class ClaimAdminForm(forms.ModelForm):
 
 
 class RatingField(forms.ChoiceField):
-    """A verdict a reviewer can give: a forged "not yet rated" gets its own message."""
+    """A verdict a reviewer can give (verdicts.RATINGS): one of the scale that is not, gets its own message."""
 
     def validate(self, value):
-        if value == Verdict.UNVERIFIED:
+        if value in verdicts.SCALE and value not in verdicts.RATINGS:
             raise forms.ValidationError(
-                f"“{Verdict.UNVERIFIED.label}” is not a verdict to give: choose a rating from the scale.",
+                f"“{verdicts.label(value)}” is not a verdict to give: choose a rating from the scale.",
                 code="invalid_choice",
             )
         super().validate(value)

@@ -32,7 +32,7 @@ from .models import (
     Topic,
     VerdictChange,
 )
-from .verdicts import Verdict
+from .verdicts import RATINGS, Verdict
 from .workflow import CHANGE_PERMISSION, DELETE_PERMISSION, PUBLISH_PERMISSION, Status
 
 __all__ = [
@@ -345,9 +345,10 @@ def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str,
         errors["verdict"] = ValidationError(
             f"'{verdict}' is not a verdict; choose one of: {', '.join(Verdict.values)}.", code="invalid_choice"
         )
-    elif verdict == Verdict.UNVERIFIED:
+    elif verdict not in RATINGS:
         errors["verdict"] = ValidationError(
-            "'Not yet rated' is not a verdict to give: choose a rating from the scale.", code="invalid_choice"
+            f"'{Verdict(verdict).label}' is not a verdict to give: choose a rating from the scale.",
+            code="invalid_choice",
         )
     if kind not in VerdictChange.Kind.values:
         errors["kind"] = ValidationError(

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
-from claims import verdicts
+from claims import verdicts, workflow
 from claims.claimreview import canonical_url, is_exportable
 from claims.models import (
     Claim,
@@ -252,7 +252,9 @@ class VerdictChangeSerializer(serializers.ModelSerializer):
 
 
 CLAIM_READ_ONLY_HINTS = {
-    "status": "Read-only: change it with POST to the claim's submit/, send-back/, publish/ or retract/.",
+    "status": "Read-only: change it with POST to the claim's "
+    + ", ".join(f"{name.replace('_', '-')}/" for name in workflow.TRANSITIONS)
+    + ".",
     "verdict": "Read-only: change it with POST to the claim's verdict/ (verdict, kind and reason).",
 }
 
