@@ -118,6 +118,7 @@ def test_admin_adds_changes_workflow_and_deletes_leave_history(reviewer_client, 
     data.update(
         {
             "text": "Access was paused after the leak.",
+            "summary": "OpenAI's statement says it paused access.",
             "evidence-TOTAL_FORMS": "1",
             "evidence-0-statement": str(statement.pk),
             "evidence-0-stance": "supports",
@@ -162,7 +163,7 @@ def test_api_creates_updates_workflow_and_deletes_leave_history(reviewer_api, re
     write("put", f"sources/{source['id']}/", {"url": "https://example.org/s2", "title": "S2", "kind": "interview"}, 200)
     write("patch", f"statements/{statement['id']}/", {"is_quote": False}, 200)
     write("patch", f"claims/{claim['slug']}/", {"summary": "**Yes.**", "topics": []}, 200)
-    write("patch", f"evidence/{evidence['id']}/", {"stance": "context"}, 200)
+    write("patch", f"evidence/{evidence['id']}/", {"stance": "refutes"}, 200)
     write("post", f"claims/{claim['slug']}/verdict/", {"verdict": "true", "kind": "initial", "reason": "Said."}, 200)
     for step in ("submit", "publish"):
         write("post", f"claims/{claim['slug']}/{step}/", None, 200)
@@ -181,7 +182,7 @@ def test_api_creates_updates_workflow_and_deletes_leave_history(reviewer_api, re
 
 
 def test_services_leave_history(editor, reviewer):
-    claim = ClaimFactory()
+    claim = ClaimFactory(ready=True)
     before = history_counts()
     services.claim_set_verdict(claim=claim, by=reviewer, verdict="false", kind="initial", reason="Checked.")
     services.claim_submit(claim=claim, by=editor)

@@ -90,7 +90,7 @@ def test_anonymous_has_no_permissions():
 
 
 def test_editor_workflow_stops_at_review(editor, reviewer):
-    claim = ClaimFactory()
+    claim = ClaimFactory(ready=True)
     services.claim_submit(claim=claim, by=editor)
     with pytest.raises(PermissionDenied):
         services.claim_set_verdict(claim=claim, by=editor, verdict=Verdict.TRUE, kind="initial", reason="Rated.")
@@ -144,7 +144,7 @@ def test_everyone_else_is_refused_every_transition(who):
 
 def test_superuser_may_do_everything():
     admin = UserFactory(is_staff=True, is_superuser=True)
-    claim = ClaimFactory()
+    claim = ClaimFactory(ready=True)
     services.claim_submit(claim=claim, by=admin)
     services.claim_set_verdict(claim=claim, by=admin, verdict=Verdict.MIXED, kind="initial", reason="Rated.")
     services.claim_publish(claim=claim, by=admin)
