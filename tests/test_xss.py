@@ -113,12 +113,9 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
         claim.first_appearance = source
         claim.save()
         claim.topics.add(topic)
-        stance = [Evidence.Stance.SUPPORTS, Evidence.Stance.REFUTES, Evidence.Stance.CONTEXT][i % 3]
-        evidence = EvidenceFactory(claim=claim, statement=statement, stance=stance, note=payload)
-        if i % 4 == 3:
-            evidence.rank = Evidence.Rank.DEPRECATED
-            evidence.deprecation_reason = payload
-            evidence.save()
+        # Published as supporting (the publishing standards need a deciding statement); its own stance and rank
+        # are set once the claim is published, below.
+        evidence = EvidenceFactory(claim=claim, statement=statement, stance=Evidence.Stance.SUPPORTS, note=payload)
         for obj in (topic, speaker, source, statement, claim, evidence):
             try:
                 obj.full_clean()  # what the admin, the API and the importers would refuse never gets here
@@ -131,6 +128,12 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
         services.claim_set_verdict(claim=claim, by=reviewer, verdict=Verdict.MIXED, kind="correction", reason=payload)
         if i % 5 == 4:
             services.claim_retract(claim=claim, by=reviewer, reason=payload)
+        evidence.stance = [Evidence.Stance.SUPPORTS, Evidence.Stance.REFUTES, Evidence.Stance.CONTEXT][i % 3]
+        if i % 4 == 3:
+            evidence.rank = Evidence.Rank.DEPRECATED
+            evidence.deprecation_reason = payload
+        evidence.full_clean()
+        evidence.save()
         claim.refresh_from_db()
         corpus.claims.append((payload, claim))
         corpus.sources.append((payload, source))
