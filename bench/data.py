@@ -17,7 +17,9 @@ from django.core.management.base import CommandError
 from django.core.management.color import no_style
 from django.db import connections, transaction
 
+from claims import verdicts
 from claims.models import Claim, Evidence, Source, Speaker, Statement, Status, Topic, Verdict, VerdictChange
+from claims.workflow import PUBLIC_STATUSES
 
 MARKER_SLUG = "factcheck-benchmark-data"  # a topic that says: this database holds only synthetic data
 CLAIM_SLUG_PREFIX = "bench-"
@@ -63,7 +65,7 @@ LAST_NAMES = (  # noqa: SIM905
     "Sato Tanaka Ueda Varga Weber Xu Yilmaz Zhou Adler Bauer Chen Diaz"
 ).split()
 PUBLISHERS = [f"{w.title()} {k}" for w in WORDS[40:90] for k in ("Times", "Post", "Herald", "Daily")]
-RATED = [v for v in Verdict if v != Verdict.UNVERIFIED]
+RATED = verdicts.RATINGS
 TOPIC_WORDS = WORDS[:40]
 STANCES = [choice.value for choice in Evidence.Stance]
 SOURCE_KINDS = [choice.value for choice in Source.Kind]
@@ -259,7 +261,7 @@ def _claims(sizes: Sizes, marks: dict):
         rng = random.Random(i * 7919 + 1)
         text = claim_text(i)
         status = _status(rng)
-        rated = status in (Status.PUBLISHED, Status.RETRACTED)
+        rated = status in PUBLIC_STATUSES
         created = T0 + timedelta(minutes=i)
         published = created + timedelta(minutes=30) if rated else None
         marks[i] = rng.choice(RATED) if rated else None

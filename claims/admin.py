@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,12 +11,14 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -70,6 +71,18 @@ def _who(change: VerdictChange) -> str:
     # Plain text: a link to the user admin would be a 403 for editors and reviewers.
     user = change.changed_by
     return (user.get_full_name() or user.get_username()) if user else "–"
+
+
+def _day(moment) -> str:
+    if moment is None:
+        return "–"
+    moment = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(timespec="seconds"),
+        date_format(moment, "DATETIME_FORMAT"),
+        date_format(moment, "j M Y"),
+    )
 
 
 def _is_changelist(request, model) -> bool:
@@ -198,7 +211,7 @@ def _moment(request):
 
 
 def may_publish(request) -> bool:
-    return workflow.may(request.user, services.PUBLISH_PERMISSION)
+    return workflow.may(request.user, workflow.PUBLISH_PERMISSION)
 
 
 def locked_for(request, claim) -> bool:
@@ -465,42 +478,104 @@ class StatementInline(admin.StackedInline):
 # The claim and its workflow
 
 
-@dataclass(frozen=True)
-class Transition:
-    label: str
-    done: str
-    permission: str
-    service: Any
-    from_status: str
-    needs_reason: bool = False
+def _refusal(claim, transition: workflow.Transition, exc: Exception) -> str:
+    """Why the transition was not taken, for a message: each missing publishing standard by name."""
+    if isinstance(exc, services.StandardsError):
+        missing = " ".join(f"✗ {item.label}: {item.detail}" for item in exc.missing)
+        return f"“{claim}” was not {transition.done}; it does not meet the publishing standards. {missing}"
+    return f"“{claim}” was not {transition.done}: {' '.join(_error_messages(exc))}"
 
 
-TRANSITIONS = {
-    "submit": Transition(
-        "Send to review", "sent to review", services.CHANGE_PERMISSION, services.claim_submit, Status.DRAFT
-    ),
-    "send_back": Transition(
-        "Send back to draft",
-        "sent back to draft",
-        services.PUBLISH_PERMISSION,
-        services.claim_send_back,
-        Status.IN_REVIEW,
-    ),
-    "publish": Transition(
-        "Publish", "published", services.PUBLISH_PERMISSION, services.claim_publish, Status.IN_REVIEW
-    ),
-    "retract": Transition(
-        "Retract", "retracted", services.PUBLISH_PERMISSION, services.claim_retract, Status.PUBLISHED, True
-    ),
-}
+def _list_action(transition: workflow.Transition):
+    """The claim list's action for a workflow transition: its name, description and permission from it."""
+
+    def take(modeladmin, request, queryset):
+        return modeladmin.take_on_list(request, queryset, transition)
+
+    take.__name__ = f"{transition.name}_claims"
+    words = transition.action.replace("claims", "selected claims", 1)
+    description = words[0].upper() + words[1:] + ("…" if transition.needs_reason else "")
+    # "claims.publish_claim" → "publish": the ModelAdmin's has_publish_permission()
+    permission = transition.permission.split(".", 1)[1].split("_", 1)[0]
+    return admin.action(description=description, permissions=[permission])(take)
+
+
+class MyDraftsFilter(admin.SimpleListFilter):
+    """The admin home's "My drafts": drafts the signed-in user created or was the last to change."""
+
+    title = "drafts"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("drafts", "My drafts")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "drafts":
+            return my_drafts(queryset, request.user)
+        return queryset
+
+
+def my_drafts(queryset, user):
+    """Drafts whose history starts with this user (created) or ends with them (the last change)."""
+    history = Claim.history.model.objects.filter(id=OuterRef("pk"))
+    created = history.filter(history_type="+", history_user=user)
+    last_by = history.order_by("-history_date", "-history_id").values("history_user")[:1]
+    return (
+        queryset.filter(status=Status.DRAFT)
+        .alias(last_changed_by=Subquery(last_by))
+        .filter(Q(Exists(created)) | Q(last_changed_by=user.pk))
+    )
+
+
+def review_queue(request) -> list[dict]:
+    """The admin home's queue: what waits on the signed-in user, with counts and links (three queries)."""
+    user = request.user
+    claims = reverse("admin:claims_claim_changelist")
+    queue = []
+    if workflow.may(user, workflow.PUBLISH_PERMISSION):
+        queue.append(
+            {
+                "code": "awaiting_review",
+                "label": "Awaiting review",
+                "help": "Claims sent to review, for a reviewer to publish or send back.",
+                "count": Claim.objects.filter(status=Status.IN_REVIEW).count(),
+                "url": f"{claims}?status__exact={Status.IN_REVIEW.value}",
+            }
+        )
+    if workflow.may(user, workflow.CHANGE_PERMISSION):
+        queue.append(
+            {
+                "code": "my_drafts",
+                "label": "My drafts",
+                "help": "Drafts you created or were the last to change.",
+                "count": my_drafts(Claim.objects.all(), user).count(),
+                "url": f"{claims}?{MyDraftsFilter.parameter_name}=drafts",
+            }
+        )
+    if workflow.may(user, workflow.PUBLISH_PERMISSION):
+        proposals = ChangeProposal.objects.filter(state=ChangeProposal.State.OPEN)
+        url = None
+        if admin.site.is_registered(ChangeProposal):
+            url = reverse("admin:claims_changeproposal_changelist") + "?state__exact=open"
+        queue.append(
+            {
+                "code": "proposed_changes",
+                "label": "Proposed changes",
+                "help": "Editors' proposed changes to published claims, to make with a public note or decline.",
+                "count": proposals.count(),
+                "url": url,
+            }
+        )
+    # Later: "Changed sources" (cited sources that changed since a claim was checked) joins here.
+    return queue
 
 
 @admin.register(Claim)
 class ClaimAdmin(ServiceAdmin):
     form = ClaimAdminForm
     allow_revert = False  # a revert would bypass the workflow and the version guard
-    list_display = ["claim", "status", "verdict", "claimant", "updated_at", "published_at"]
-    list_filter = ["status", "verdict", "topics"]
+    list_display = ["claim", "status", "verdict", "claimant", "updated", "published"]
+    list_filter = ["status", "verdict", "topics", MyDraftsFilter]
     search_fields = ["text", "slug", "claimant__name"]
     list_select_related = ["claimant"]
     autocomplete_fields = ["claimant", "first_appearance", "topics"]
@@ -538,18 +613,27 @@ class ClaimAdmin(ServiceAdmin):
     show_full_result_count = False
     ordering = ["-updated_at", "-id"]  # recently worked on first; served by the claim_updated_id index
     paginator = EstimatedCountPaginator
-    actions = ["submit_claims", "send_back_claims", "publish_claims", "retract_claims", "download_csv"]
+    actions = [*(_list_action(transition) for transition in workflow.TRANSITIONS.values()), "download_csv"]
 
     @admin.display(description="claim", ordering="text")
     def claim(self, obj):
         return Truncator(obj.text).chars(100)
+
+    # Dates by day (the time in the tooltip), so that the list fits a 1280 px window beside its filters.
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, obj):
+        return _day(obj.updated_at)
+
+    @admin.display(description="published", ordering="published_at")
+    def published(self, obj):
+        return _day(obj.published_at)
 
     @admin.display(description="version")
     def current_version(self, obj):
         return obj.version if obj and obj.pk else "–"
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(services.PUBLISH_PERMISSION)
+        return workflow.may(request.user, workflow.PUBLISH_PERMISSION)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # `version` is the form's own hidden field; the model field is not editable.
@@ -606,18 +690,22 @@ class ClaimAdmin(ServiceAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["public_change"] = self._public_change(request, obj)
-        if obj is not None and obj.pk:
-            context["workflow_links"] = self._workflow_links(request, obj)
+            checklist = None if workflow.is_on_record(obj) else workflow.publish_checklist(obj)
+            context["publish_checklist"] = checklist
+            context["publish_ready"] = bool(checklist) and all(item.met for item in checklist)
+            context["workflow_links"] = self._workflow_links(request, obj, checklist)
             context["similar_claims"] = similar_claims(obj.text, exclude=obj.pk)
         context["similar_url"] = reverse("admin:claims_claim_similar")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _workflow_links(self, request, obj):
+    def _workflow_links(self, request, obj, checklist):
+        """The buttons: the transitions this user may take now; Publish only once the checklist is met."""
         links = []
-        for name, transition in TRANSITIONS.items():
-            if obj.status == transition.from_status and request.user.has_perm(transition.permission):
-                links.append((reverse("admin:claims_claim_workflow", args=[obj.pk, name]), transition.label))
-        if self.has_publish_permission(request) and obj.status != Status.RETRACTED:
+        for transition in workflow.available(obj, request.user):
+            if transition.name == "publish" and not all(item.met for item in checklist or ()):
+                continue  # the checklist on the form says what is missing
+            links.append((reverse("admin:claims_claim_workflow", args=[obj.pk, transition.name]), transition.label))
+        if workflow.may_set_verdict(obj, request.user):
             links.append((reverse("admin:claims_claim_verdict", args=[obj.pk]), "Set verdict"))
         return links
 
@@ -809,8 +897,9 @@ class ClaimAdmin(ServiceAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_publish_permission(request):
             raise PermissionDenied
+        rated = claim.verdict_changes.exists()
         if request.method == "POST":
-            form = VerdictForm(request.POST)
+            form = VerdictForm(request.POST, rated=rated)
             if form.is_valid():
                 try:
                     change = services.claim_set_verdict(claim=claim, by=request.user, **form.cleaned_data)
@@ -822,90 +911,84 @@ class ClaimAdmin(ServiceAdmin):
                     )
                     return self._change_redirect(claim)
         else:
-            rated = claim.verdict_changes.exists()
-            form = VerdictForm(initial={"kind": VerdictChange.Kind.UPDATE if rated else VerdictChange.Kind.INITIAL})
+            form = VerdictForm(rated=rated)
         history = claim.verdict_changes.select_related("changed_by")
         context = self._view_context(request, claim, "Set verdict", form=form, history=history, media=form.media)
         return TemplateResponse(request, "admin/claims/claim/set_verdict.html", context)
 
     def workflow_view(self, request, object_id, transition):
-        spec = TRANSITIONS.get(transition)
+        spec = workflow.TRANSITIONS.get(transition)
         if spec is None:
             raise Http404("No such workflow step.")
         claim = self.get_object(request, unquote(object_id))
         if claim is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not request.user.has_perm(spec.permission):
+        if not workflow.may(request.user, spec.permission):
             raise PermissionDenied
         form_class = RetractForm if spec.needs_reason else ConfirmForm
         form = form_class(request.POST) if request.method == "POST" else form_class()
         if form.is_bound and form.is_valid():
             try:
-                spec.service(claim=claim, by=request.user, **form.cleaned_data)
+                services.claim_transition(name=spec.name, claim=claim, by=request.user, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
                 if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
                     _add_service_errors(form, exc)
                 else:
-                    self.message_user(
-                        request, f"“{claim}” was not {spec.done}: {' '.join(_error_messages(exc))}", messages.ERROR
-                    )
+                    self.message_user(request, _refusal(claim, spec, exc), messages.ERROR)
                     return self._change_redirect(claim)
             else:
                 self.message_user(request, f"“{claim}” was {spec.done}.", messages.SUCCESS)
                 return self._change_redirect(claim)
         context = self._view_context(
-            request, claim, f"{spec.label}?", form=form, claims=[claim], submit_label=spec.label
+            request,
+            claim,
+            f"{spec.label}?",
+            form=form,
+            claims=[claim],
+            transition=spec,
+            submit_label=spec.label,
+            missing=workflow.publish_problems(claim) if spec.name == "publish" else [],
         )
         return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
 
-    # Actions on the claim list
+    # Actions on the claim list: one per workflow transition (_list_action)
 
-    def _run(self, request, queryset, name, **kwargs):
-        spec = TRANSITIONS[name]
+    def take_on_list(self, request, queryset, transition: workflow.Transition):
+        if transition.needs_reason:
+            form = RetractForm(request.POST) if "confirm" in request.POST else RetractForm()
+            if not (form.is_bound and form.is_valid()):
+                return self._confirm_on_list(request, queryset, transition, form)
+            self._take_each(request, queryset, transition, reason=form.cleaned_data["reason"])
+        else:
+            self._take_each(request, queryset, transition)
+        return None
+
+    def _take_each(self, request, queryset, transition, **fields):
         done = []
         for claim in queryset.order_by("pk"):
             try:
-                spec.service(claim=claim, by=request.user, **kwargs)
+                services.claim_transition(name=transition.name, claim=claim, by=request.user, **fields)
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request, f"“{claim}” was not {spec.done}: {' '.join(_error_messages(exc))}", messages.ERROR
-                )
+                self.message_user(request, _refusal(claim, transition, exc), messages.ERROR)
             else:
                 done.append(claim)
         if done:
             names = "; ".join(f"“{claim}”" for claim in done)
             noun = "claim" if len(done) == 1 else "claims"
-            self.message_user(request, f"{len(done)} {noun} {spec.done}: {names}", messages.SUCCESS)
+            self.message_user(request, f"{len(done)} {noun} {transition.done}: {names}", messages.SUCCESS)
 
-    @admin.action(description="Send selected claims to review", permissions=["change"])
-    def submit_claims(self, request, queryset):
-        self._run(request, queryset, "submit")
-
-    @admin.action(description="Send selected claims back to draft", permissions=["publish"])
-    def send_back_claims(self, request, queryset):
-        self._run(request, queryset, "send_back")
-
-    @admin.action(description="Publish selected claims", permissions=["publish"])
-    def publish_claims(self, request, queryset):
-        self._run(request, queryset, "publish")
-
-    @admin.action(description="Retract selected claims…", permissions=["publish"])
-    def retract_claims(self, request, queryset):
-        form = RetractForm(request.POST) if "confirm" in request.POST else RetractForm()
-        if form.is_bound and form.is_valid():
-            self._run(request, queryset, "retract", reason=form.cleaned_data["reason"])
-            return None
-        claims = list(queryset.order_by("pk"))
+    def _confirm_on_list(self, request, queryset, transition, form):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "app_label": self.opts.app_label,
-            "title": "Retract claims?",
+            "title": f"{transition.label} claims?",
             "form": form,
-            "claims": claims,
-            "action_name": "retract_claims",
+            "claims": list(queryset.order_by("pk")),
+            "action_name": f"{transition.name}_claims",
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "submit_label": "Retract",
+            "transition": transition,
+            "submit_label": transition.label,
             "changelist_url": reverse("admin:claims_claim_changelist"),
         }
         return TemplateResponse(request, "admin/claims/claim/workflow_confirm.html", context)
@@ -1066,7 +1149,7 @@ class ExternalReviewAdmin(ServiceAdmin):
         return super().has_change_permission(request, obj) or request.user.has_perm("claims.change_claim")
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) or request.user.has_perm(services.PUBLISH_PERMISSION)
+        return super().has_delete_permission(request, obj) or request.user.has_perm(workflow.PUBLISH_PERMISSION)
 
 
 # Public notes, proposed changes and public names

@@ -3,8 +3,8 @@
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from . import services
-from .models import Claim, PublicNote, Verdict, VerdictChange
+from . import services, verdicts
+from .models import Claim, PublicNote, VerdictChange
 
 
 class ServiceErrorsMixin:
@@ -126,17 +126,56 @@ class PublicNameForm(forms.Form):
     )
 
 
+class RatingField(forms.ChoiceField):
+    """A verdict a reviewer can give (verdicts.RATINGS): one of the scale that is not, gets its own message."""
+
+    def validate(self, value):
+        if value in verdicts.SCALE and value not in verdicts.RATINGS:
+            raise forms.ValidationError(
+                f"“{verdicts.label(value)}” is not a verdict to give: choose a rating from the scale.",
+                code="invalid_choice",
+            )
+        super().validate(value)
+
+
 class VerdictForm(forms.Form):
-    verdict = forms.ChoiceField(choices=Verdict.choices)
+    """Rate a claim: a verdict of the scale (never "not yet rated"), the kind of change and the public reason.
+
+    `rated`: whether the claim has been rated before. Its first rating is an initial one; later ones are an
+    update or a correction, so only the kinds that apply are offered.
+    """
+
+    verdict = RatingField(
+        choices=[("", "Choose a verdict…"), *((v.value, v.label) for v in verdicts.RATINGS)],
+        error_messages={"required": "Choose a verdict."},
+    )
     kind = forms.ChoiceField(
-        choices=VerdictChange.Kind.choices,
-        help_text="Initial rating for a claim's first verdict; later, an update on new evidence or a correction.",
+        help_text="An update rates the claim again on new evidence; a correction fixes a verdict we got wrong. "
+        "Readers see which.",
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text="Shown to readers in the claim's verdict history.",
         error_messages={"required": "Give the reason for this verdict; readers will see it."},
     )
+
+    def __init__(self, *args, rated: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rated = rated
+        kind = self.fields["kind"]
+        if rated:
+            kind.choices = [(k.value, k.label) for k in VerdictChange.Kind if k != VerdictChange.Kind.INITIAL]
+            self.initial.setdefault("kind", VerdictChange.Kind.UPDATE)
+            kind.error_messages["invalid_choice"] = (
+                "This claim has been rated before: a new verdict is an update or a correction."
+            )
+        else:
+            kind.choices = [(VerdictChange.Kind.INITIAL.value, VerdictChange.Kind.INITIAL.label)]
+            self.initial["kind"] = VerdictChange.Kind.INITIAL
+            kind.help_text = "This is the claim's first verdict."
+            kind.error_messages["invalid_choice"] = (
+                "This claim has not been rated yet: its first verdict is an initial rating."
+            )
 
 
 class RetractForm(forms.Form):

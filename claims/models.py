@@ -307,7 +307,7 @@ class Claim(TimeStamped):
             models.CheckConstraint(
                 condition=~Q(status__in=PUBLIC_STATUSES, verdict=Verdict.UNVERIFIED),
                 name="claim_public_is_rated",
-                violation_error_message="A published claim needs a verdict other than 'Not yet rated'.",
+                violation_error_message=f"A published claim needs a verdict other than '{Verdict.UNVERIFIED.label}'.",
             ),
             models.CheckConstraint(
                 condition=~Q(status=Status.RETRACTED) | ~Q(retraction_reason=""),

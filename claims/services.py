@@ -34,7 +34,7 @@ from .models import (
     Topic,
     VerdictChange,
 )
-from .verdicts import Verdict
+from .verdicts import RATINGS, Verdict
 from .workflow import CHANGE_PERMISSION, DELETE_PERMISSION, PUBLISH_PERMISSION, Status
 
 __all__ = [
@@ -353,6 +353,13 @@ def claim_retract(*, claim: Claim, by, reason: str, at=None) -> Claim:
     return _save(claim, current, by, f"Retracted: {reason}", fields, at=at)
 
 
+def claim_transition(*, name: str, claim: Claim, by, at=None, **fields) -> Claim:
+    """Take the workflow transition `name` (workflow.TRANSITIONS) through its service: claim_<name>."""
+    if name not in workflow.TRANSITIONS:
+        raise ValueError(f"No workflow transition {name!r}.")
+    return globals()[f"claim_{name}"](claim=claim, by=by, at=at, **fields)
+
+
 @transaction.atomic
 def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str, at=None) -> VerdictChange:
     """Rate a claim, or change its rating, keeping the change in its public history."""
@@ -363,9 +370,10 @@ def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str,
         errors["verdict"] = ValidationError(
             f"'{verdict}' is not a verdict; choose one of: {', '.join(Verdict.values)}.", code="invalid_choice"
         )
-    elif verdict == Verdict.UNVERIFIED:
+    elif verdict not in RATINGS:
         errors["verdict"] = ValidationError(
-            "'Not yet rated' is not a verdict to give: choose a rating from the scale.", code="invalid_choice"
+            f"'{Verdict(verdict).label}' is not a verdict to give: choose a rating from the scale.",
+            code="invalid_choice",
         )
     if kind not in VerdictChange.Kind.values:
         errors["kind"] = ValidationError(

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from exchange.claimreview_export import build_feed, exportable_claims, feed_date_modified
 from exchange.claimreview_import import ImportReport, Problem, import_document
+from factcheck.conditional import conditional, etag_for
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -63,7 +64,7 @@ class ClaimReviewFeedView(ListAPIView):
             url=request.build_absolute_uri(request.path),
             extra=links,
         )
-        return Response(feed)
+        return conditional(request, Response(feed), etag_for(feed, weak=True))
 
 
 class RawBodyParser(BaseParser):

@@ -4,11 +4,11 @@ Words first: a textual rating (ClaimReview ``reviewRating.alternateName``, Googl
 ``textualRating``) found in ``TEXTUAL_RATINGS`` decides, matched case-insensitively with
 hyphens, underscores, repeated spaces and trailing ``.``/``!`` ignored. Failing that, a
 numeric ``ratingValue`` is placed within the review's own ``worstRating``..``bestRating``
-(schema.org defaults: 1..5) and scaled onto our 1..5 scale, rounded half up:
+(schema.org defaults: 1..5) and scaled onto our scale (verdicts.WORST_RATING..BEST_RATING), rounded half up:
 
-    scaled = 1 + 4 * (ratingValue - worstRating) / (bestRating - worstRating)
+    scaled = WORST + (BEST - WORST) * (ratingValue - worstRating) / (bestRating - worstRating)
 
-    5 true · 4 mostly true · 3 mixed · 2 mostly false · 1 false
+and each point is the verdict with that rating number on our scale (verdicts.BY_RATING).
 
 A rating that is neither a known phrase nor a usable number maps to ``unverified``:
 the review keeps its original text and the newsroom rates the claim itself.
@@ -68,7 +68,7 @@ TEXTUAL_RATINGS: dict[str, str] = {
     "lacks evidence": Verdict.UNPROVEN,
 }
 
-SCALE_VERDICTS = verdicts.BY_RATING  # our verdict for each point of the 1..5 scale
+SCALE_VERDICTS = verdicts.BY_RATING  # our verdict for each point of the scale
 
 DEFAULT_BEST = Decimal(verdicts.BEST_RATING)
 DEFAULT_WORST = Decimal(verdicts.WORST_RATING)
@@ -84,7 +84,7 @@ def map_textual(text: str) -> str | None:
 
 
 def scale(value, best=None, worst=None) -> int | None:
-    """The point of our 1..5 scale for value within worst..best; None when it does not fit."""
+    """The point of our scale for value within worst..best; None when it does not fit."""
     try:
         value = Decimal(str(value))
         best = DEFAULT_BEST if best is None else Decimal(str(best))
@@ -95,7 +95,7 @@ def scale(value, best=None, worst=None) -> int | None:
         return None
     if not min(best, worst) <= value <= max(best, worst):
         return None
-    scaled = 1 + 4 * (value - worst) / (best - worst)
+    scaled = DEFAULT_WORST + (DEFAULT_BEST - DEFAULT_WORST) * (value - worst) / (best - worst)
     return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -31,9 +31,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response
 
 from factcheck import db_router
+from factcheck.conditional import conditional
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def cache_public_page(view):
         if stored is not None:
             response = _thaw(stored)
             response["X-Cache"] = "hit"
-            return get_conditional_response(request, etag=response.get("ETag"), response=response)
+            return conditional(request, response)
         if key is not None:
             fill_from_primary_after_write()
         response = view(request, *args, **kwargs)
@@ -200,7 +200,7 @@ class CachedReadsMixin:
         def from_cache(request, *args, **kwargs):
             response = _thaw(stored)
             response["X-Cache"] = "hit"
-            return get_conditional_response(request, etag=response.get("ETag"), response=response)
+            return conditional(request, response)
 
         setattr(self, request.method.lower(), from_cache)
 

@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "VerdictEnum": "claims.models.Verdict",
+        "RatingEnum": "claims.api.serializers.RATING_CHOICES",  # the verdicts a reviewer can give
         "SpeakerKindEnum": "claims.models.Speaker.Kind",
         "SourceKindEnum": "claims.models.Source.Kind",
         "VerdictChangeKindEnum": "claims.models.VerdictChange.Kind",

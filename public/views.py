@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Ht
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
@@ -39,6 +39,7 @@ from claims.search import (
 )
 from exchange.claimreview import claim_review, to_script_json
 from factcheck.cache import cache_public_page
+from factcheck.conditional import conditional, not_modified
 
 from . import keyset, share_image
 from .templatetags.claims_tags import markdown_excerpt
@@ -90,9 +91,7 @@ def reader_page(view):
             patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
         else:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        if not response.has_header("ETag"):
-            set_response_etag(response)
-        return get_conditional_response(request, etag=response["ETag"], response=response)
+        return conditional(request, response)
 
     return cache_public_page(wrapped)
 
@@ -396,7 +395,7 @@ def claim_share_image(request, slug):
     updated = claim["public_updated_at"].isoformat() if claim["public_updated_at"] else ""
     key = f"factcheck:share-image:{claim['pk']}:{updated}:{digest}"
     etag = f'"{digest}"'
-    response = get_conditional_response(request, etag=etag)
+    response = not_modified(request, etag)
     if response is None:
         png = _cached(key)
         if png is None:

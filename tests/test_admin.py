@@ -584,14 +584,17 @@ def test_editor_cannot_publish(editor_client):
 
 def test_reviewer_publishes_and_each_refusal_is_reported(reviewer_client):
     rated = ClaimFactory(text="Rated claim.", status=Status.IN_REVIEW, verdict=Verdict.FALSE, ready=True)
-    unrated = ClaimFactory(text="Unrated claim.", status=Status.IN_REVIEW)
-    draft = ClaimFactory(text="Draft claim.", verdict=Verdict.TRUE)
+    unrated = ClaimFactory(text="Unrated claim.", status=Status.IN_REVIEW, ready=True)
+    draft = ClaimFactory(text="Draft claim.", verdict=Verdict.TRUE, ready=True)
     response = run_action(reviewer_client, "publish_claims", [rated, unrated, draft])
     assert response.status_code == 302
     statuses = dict(Claim.objects.values_list("text", "status"))
     assert statuses == {"Rated claim.": "published", "Unrated claim.": "in_review", "Draft claim.": "draft"}
     messages = messages_of(response)
-    assert "“Unrated claim.” was not published: Set a verdict before publishing" in " ".join(messages)
+    assert (
+        "“Unrated claim.” was not published; it does not meet the publishing standards. "
+        "✗ A verdict other than “Not yet rated”: Set a verdict before publishing."
+    ) in messages
     assert "“Draft claim.” was not published: Only a claim in review can be published" in " ".join(messages)
     assert "1 claim published: “Rated claim.”" in messages
 
@@ -637,7 +640,7 @@ def test_retracting_a_draft_is_reported_not_done(reviewer_client):
 
 
 def test_the_claim_page_offers_the_next_steps_by_permission(editor_client, reviewer):
-    claim = ClaimFactory(status=Status.IN_REVIEW)
+    claim = ClaimFactory(status=Status.IN_REVIEW, verdict=Verdict.FALSE, ready=True)
     response = editor_client.get(admin_url("claim", "change", claim.pk))
     assert response.context["workflow_links"] == []
     editor_client.force_login(reviewer)
@@ -727,7 +730,12 @@ def test_set_verdict_records_the_change(reviewer_client, reviewer):
         ({"verdict": "false", "kind": "initial", "reason": ""}, "reason", "Give the reason for this verdict"),
         ({"verdict": "bogus", "kind": "initial", "reason": "x"}, "verdict", "Select a valid choice"),
         ({"verdict": "false", "kind": "update", "reason": "x"}, "kind", "has not been rated yet"),
-        ({"verdict": "unverified", "kind": "initial", "reason": "x"}, "verdict", "already rated"),
+        ({"verdict": "", "kind": "initial", "reason": "x"}, "verdict", "Choose a verdict."),
+        (
+            {"verdict": "unverified", "kind": "initial", "reason": "x"},
+            "verdict",
+            "“Not yet rated” is not a verdict to give: choose a rating from the scale.",
+        ),
     ],
 )
 def test_set_verdict_shows_errors_on_the_fields(reviewer_client, data, field, message):

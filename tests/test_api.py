@@ -200,7 +200,7 @@ def test_a_client_session_creates_links_rates_and_publishes(editor_api, reviewer
     topic = editor_api.post(f"{API}topics/", {"name": "AI video"}).json()
     claim = editor_api.post(
         f"{API}claims/",
-        {"text": "The preview was paused.", "topics": [topic["id"]], "summary": "The company said it paused it."},
+        {"text": "The preview was paused.", "topics": [topic["id"]], "summary": "The company's statement says so."},
     )
     assert claim.status_code == 201, claim.json()
     slug = claim.json()["slug"]
@@ -422,6 +422,7 @@ def test_history_records_the_token_user(editor_api, reviewer_api, editor, review
 
 def test_workflow_actions_allowed_and_refused(anon, editor_api, reviewer_api, reader, story):
     draft = story["draft"]
+    Claim.objects.filter(pk=draft.pk).update(summary="What the sources say.")  # ready but for its verdict
     url = f"{API}claims/{draft.slug}/"
     assert anon.post(url + "submit/").status_code == 401
     assert token_client(reader).post(url + "submit/").status_code == 404  # a reader cannot see the draft
@@ -440,7 +441,8 @@ def test_workflow_actions_allowed_and_refused(anon, editor_api, reviewer_api, re
 
     unrated = reviewer_api.post(url + "publish/")
     assert unrated.status_code == 400
-    assert error(unrated)["code"] == "unrated"
+    assert error(unrated)["code"] == "publishing_standards"
+    assert [item["code"] for item in error(unrated)["missing"]] == ["unrated"]
     assert reviewer_api.post(url + "send-back/").json()["status"] == "draft"
     editor_api.post(url + "submit/")
     wrong_kind = reviewer_api.post(url + "verdict/", {"verdict": "false", "kind": "update", "reason": "New."})

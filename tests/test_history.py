@@ -118,7 +118,7 @@ def test_admin_adds_changes_workflow_and_deletes_leave_history(reviewer_client, 
     data.update(
         {
             "text": "Access was paused after the leak.",
-            "summary": "OpenAI said it paused access.",
+            "summary": "OpenAI's statement says it paused access.",
             "evidence-TOTAL_FORMS": "1",
             "evidence-0-statement": str(statement.pk),
             "evidence-0-stance": "supports",

@@ -5,7 +5,9 @@ Every error answers::
     {"error": {"status": 400, "code": "invalid", "message": "text: This field is required.",
                "fields": {"text": ["This field is required."]}}}
 
-``fields`` is present only for errors tied to fields of the request.
+``fields`` is present only for errors tied to fields of the request. A claim refused publication for the
+publishing standards answers code ``publishing_standards`` and ``missing``: the unmet items of the checklist
+(claims/workflow.py), each ``{"code", "label", "detail"}``.
 """
 
 import logging
@@ -19,7 +21,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from claims.services import ConflictError, OnRecordError, RefusedError
+from claims.services import ConflictError, OnRecordError, RefusedError, StandardsError
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,17 @@ class PreconditionFailed(exceptions.APIException):
         "Read it again, then make your change again."
     )
     default_code = "precondition_failed"
+
+
+class PublishingStandards(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The claim does not meet the publishing standards."
+    default_code = "publishing_standards"
+
+    def __init__(self, missing):
+        self.missing = [{"code": item.code, "label": item.label, "detail": item.detail} for item in missing]
+        items = "; ".join(f"{item.label} ({item.detail.rstrip('.')})" for item in missing)
+        super().__init__(f"The claim does not meet the publishing standards. Missing: {items}.")
 
 
 def _django_validation_detail(exc: django_exceptions.ValidationError):
@@ -64,6 +77,8 @@ def _to_api_exception(exc):
         return exceptions.PermissionDenied(str(exc), code=exc.code)
     if isinstance(exc, django_exceptions.PermissionDenied):
         return exceptions.PermissionDenied(*(exc.args or ()))
+    if isinstance(exc, StandardsError):
+        return PublishingStandards(exc.missing)
     if isinstance(exc, ConflictError):
         return Conflict(" ".join(exc.messages), code="conflict")
     if isinstance(exc, OnRecordError):
@@ -115,10 +130,11 @@ def _summary(detail) -> str:
     return str(detail)
 
 
-def error_body(status_code: int, code: str, message: str, fields=None) -> dict:
+def error_body(status_code: int, code: str, message: str, fields=None, **extra) -> dict:
     body = {"status": status_code, "code": code, "message": message}
     if fields:
         body["fields"] = fields
+    body.update(extra)
     return {"error": body}
 
 
@@ -148,8 +164,9 @@ def exception_handler(exc, context):
         code = _first_code(detail, "invalid") if whole else "invalid"
     elif not isinstance(detail, dict | list):
         code = _first_code(detail, api_exc.default_code)
+    extra = {"missing": api_exc.missing} if isinstance(api_exc, PublishingStandards) else {}
     return Response(
-        error_body(api_exc.status_code, code, _summary(detail), fields),
+        error_body(api_exc.status_code, code, _summary(detail), fields, **extra),
         status=api_exc.status_code,
         headers=headers,
     )

@@ -15,7 +15,7 @@ ERROR_SCHEMA = {
                     "description": "Machine-readable: invalid, parse_error, not_authenticated, "
                     "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
                     "unsupported_media_type, conflict, in_use, has_verdict_history, published_claim_locked, "
-                    "precondition_failed, throttled, or "
+                    "precondition_failed, throttled, publishing_standards, or "
                     "the code of "
                     "a refused workflow step (invalid_transition, unrated, ...).",
                 },
@@ -25,6 +25,19 @@ ERROR_SCHEMA = {
                     "description": "Per field of the request (or query parameter), the list of what is wrong "
                     "with it; non_field_errors for the request as a whole.",
                     "additionalProperties": True,
+                },
+                "missing": {
+                    "type": "array",
+                    "description": "With code publishing_standards: each publishing standard the claim misses.",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "label", "detail"],
+                        "properties": {
+                            "code": {"type": "string", "description": "The standard, e.g. `unrated`."},
+                            "label": {"type": "string"},
+                            "detail": {"type": "string", "description": "What to do about it."},
+                        },
+                    },
                 },
             },
         }

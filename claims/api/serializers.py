@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
-from claims import public_record, services, verdicts
+from claims import public_record, services, verdicts, workflow
 from claims.models import (
     Claim,
     Evidence,
@@ -313,7 +313,9 @@ class PublicNoteSerializer(serializers.ModelSerializer):
 
 
 CLAIM_READ_ONLY_HINTS = {
-    "status": "Read-only: change it with POST to the claim's submit/, send-back/, publish/ or retract/.",
+    "status": "Read-only: change it with POST to the claim's "
+    + ", ".join(f"{name.replace('_', '-')}/" for name in workflow.TRANSITIONS)
+    + ".",
     "verdict": "Read-only: change it with POST to the claim's verdict/ (verdict, kind and reason).",
 }
 
@@ -560,8 +562,16 @@ class RetractSerializer(StrictSerializer):
     )
 
 
+# The verdicts a reviewer can give (OpenAPI: RatingEnum).
+RATING_CHOICES = [(v.value, v.label) for v in verdicts.RATINGS]
+
+
 class VerdictSerializer(StrictSerializer):
-    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    verdict = serializers.ChoiceField(
+        choices=RATING_CHOICES,
+        help_text=f"A verdict of the scale ('{Verdict.UNVERIFIED.value}', {Verdict.UNVERIFIED.label}, is not one "
+        "to give).",
+    )
     kind = serializers.ChoiceField(
         choices=VerdictChange.Kind.choices,
         help_text="initial for the first rating, then update (new evidence) or correction (an error).",
@@ -574,7 +584,9 @@ class VerdictScaleSerializer(serializers.Serializer):
     label = serializers.CharField()
     meaning = serializers.CharField()
     rating_value = serializers.IntegerField(
-        allow_null=True, help_text="ClaimReview ratingValue (worst 1, best 5); null when the verdict has none."
+        allow_null=True,
+        help_text=f"ClaimReview ratingValue (worst {verdicts.WORST_RATING}, best {verdicts.BEST_RATING}); null when "
+        "the verdict has none.",
     )
     best_rating = serializers.IntegerField()
     worst_rating = serializers.IntegerField()

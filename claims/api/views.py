@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import services
+from claims import services, verdicts, workflow
 from claims.filters import (
     ApiOrderingFilter,
     ClaimFilter,
@@ -27,9 +27,10 @@ from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
 from exchange.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
 from exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
 from factcheck.cache import CachedReadsMixin
+from factcheck.conditional import conditional, etag_for, if_match
 
 from . import serializers as s
-from .etags import check_if_match, etag_for, none_match
+from .exceptions import PreconditionFailed
 from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .parsers import ApiJSONParser
@@ -38,6 +39,12 @@ from .throttling import AnonThrottle, UserThrottle
 
 SLUG_LOOKUP = r"[-a-zA-Z0-9_]+"
 ID_LOOKUP = r"[0-9]{1,18}"
+
+
+def check_if_match(request, etag: str) -> None:
+    """A write whose If-Match names another version of the object is refused: 412."""
+    if not if_match(request, etag):
+        raise PreconditionFailed()
 
 
 class ApiViewMixin:
@@ -100,18 +107,11 @@ class ApiModelViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        etag = etag_for(response.data, weak=True)
-        if none_match(request, etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        response["ETag"] = etag
-        return response
+        return conditional(request, response, etag_for(response.data, weak=True))
 
     def retrieve(self, request, *args, **kwargs):
         data = self.representation(self.get_object())
-        etag = etag_for(data)
-        if none_match(request, etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(data, headers={"ETag": etag})
+        return conditional(request, Response(data), etag_for(data))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -280,12 +280,10 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
     def get_serializer_class(self):
         if self.action == "list":
             return s.ClaimSerializer
-        if self.action == "retract":
-            return s.RetractSerializer
+        if self.action in workflow.TRANSITIONS:
+            return _transition_body(workflow.TRANSITIONS[self.action])
         if self.action == "verdict":
             return s.VerdictSerializer
-        if self.action in {"submit", "send_back", "publish"}:
-            return s.EmptySerializer
         return s.ClaimDetailSerializer
 
     def get_renderers(self):
@@ -295,7 +293,7 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         return renderers
 
     def get_permissions(self):
-        if self.action in {"submit", "send_back", "publish", "retract", "verdict"}:
+        if self.action in workflow.TRANSITIONS or self.action == "verdict":
             # The services check the permission of each transition.
             return [permissions.IsAuthenticated()]
         return super().get_permissions()
@@ -339,50 +337,10 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         return Response(data, headers={"ETag": etag_for(data)})
 
     @extend_schema(
-        summary="Send a draft to review",
-        description="Needs the change permission; only a draft can be sent." + ACTION_BODY_NOTE,
-        request=s.EmptySerializer,
-        responses={200: s.ClaimDetailSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def submit(self, request, slug=None):
-        return self._act(request, lambda claim, by: services.claim_submit(claim=claim, by=by))
-
-    @extend_schema(
-        summary="Send a claim in review back to draft",
-        description="Needs the publish permission." + ACTION_BODY_NOTE,
-        request=s.EmptySerializer,
-        responses={200: s.ClaimDetailSerializer},
-    )
-    @action(detail=True, methods=["post"], url_path="send-back")
-    def send_back(self, request, slug=None):
-        return self._act(request, lambda claim, by: services.claim_send_back(claim=claim, by=by))
-
-    @extend_schema(
-        summary="Publish a claim in review",
-        description="Needs the publish permission; the claim must be rated (not 'unverified')." + ACTION_BODY_NOTE,
-        request=s.EmptySerializer,
-        responses={200: s.ClaimDetailSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def publish(self, request, slug=None):
-        return self._act(request, lambda claim, by: services.claim_publish(claim=claim, by=by))
-
-    @extend_schema(
-        summary="Retract a published claim",
-        description="Needs the publish permission. The claim keeps its URL and shows the reason." + ACTION_BODY_NOTE,
-        request=s.RetractSerializer,
-        responses={200: s.ClaimDetailSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def retract(self, request, slug=None):
-        return self._act(request, lambda claim, by, reason: services.claim_retract(claim=claim, by=by, reason=reason))
-
-    @extend_schema(
         summary="Set or change the verdict",
         description="Needs the publish permission. Every change is kept in the claim's public verdict history: "
-        "the first rating is `initial`, later ones `update` (new evidence) or `correction` (an error)."
-        + ACTION_BODY_NOTE,
+        "the first rating is `initial`, later ones `update` (new evidence) or `correction` (an error). "
+        f"The verdicts to give: {', '.join(f'`{v.value}`' for v in verdicts.RATINGS)}." + ACTION_BODY_NOTE,
         request=s.VerdictSerializer,
         responses={200: s.ClaimDetailSerializer},
     )
@@ -403,10 +361,52 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         review = claim_review(self.get_object())
         if review is None:
             raise NotFound("This claim has no ClaimReview: only published, rated claims have one.")
-        etag = etag_for(review)
-        if none_match(request, etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(review, headers={"ETag": etag})
+        return conditional(request, Response(review), etag_for(review))
+
+
+def _transition_body(transition: workflow.Transition) -> type[serializers.Serializer]:
+    return s.RetractSerializer if transition.needs_reason else s.EmptySerializer
+
+
+def transition_description(transition: workflow.Transition) -> str:
+    """An action's OpenAPI description, from its transition."""
+    text = (
+        f"{transition.description} Who may: {transition.who}; "
+        f"only {workflow.STATUS_PHRASES[transition.source]} can be {transition.done}."
+    )
+    if transition.needs_reason:
+        text += " Give the `reason`; readers see it."
+    if transition.name == "publish":
+        text += (
+            " A claim that misses any of the standards is refused with 400, code `publishing_standards`, and the "
+            "unmet items in `missing` (each with its `code`, `label` and `detail`)."
+        )
+    return text + ACTION_BODY_NOTE
+
+
+def _transition_action(transition: workflow.Transition):
+    """The claim's POST <transition>/ action, described by the transition itself."""
+
+    def take(self, request, slug=None):
+        def change(claim, by, **body):
+            return services.claim_transition(name=transition.name, claim=claim, by=by, **body)
+
+        return self._act(request, change)
+
+    take.__name__ = transition.name
+    take.__doc__ = transition.description
+    take = action(detail=True, methods=["post"], url_path=transition.name.replace("_", "-"))(take)
+    return extend_schema(
+        summary=transition.label,
+        description=transition_description(transition),
+        request=_transition_body(transition),
+        responses={200: s.ClaimDetailSerializer},
+    )(take)
+
+
+# submit/, send-back/, publish/, retract/: one action per workflow transition.
+for _transition in workflow.TRANSITIONS.values():
+    setattr(ClaimViewSet, _transition.name, _transition_action(_transition))
 
 
 class VerdictScaleView(ApiViewMixin, APIView):
@@ -415,15 +415,13 @@ class VerdictScaleView(ApiViewMixin, APIView):
     @extend_schema(
         operation_id="verdicts_list",
         summary="The rating scale",
-        description="Every verdict with its label, meaning and ClaimReview rating (worst 1, best 5).",
+        description="Every verdict with its label, meaning and ClaimReview rating "
+        f"(worst {verdicts.WORST_RATING}, best {verdicts.BEST_RATING}).",
         responses={200: s.VerdictScaleSerializer(many=True)},
     )
     def get(self, request):
         data = s.verdict_scale()
-        etag = etag_for(data, weak=True)
-        if none_match(request, etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(data, headers={"ETag": etag})
+        return conditional(request, Response(data), etag_for(data, weak=True))
 
 
 class ApiNotFoundView(ApiViewMixin, APIView):
