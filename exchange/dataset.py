@@ -21,7 +21,18 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from claims.models import Claim, Evidence, ExternalReview, Source, Speaker, Statement, Topic, VerdictChange
+from claims.models import (
+    Claim,
+    Evidence,
+    ExternalReview,
+    PublicNote,
+    PublicProfile,
+    Source,
+    Speaker,
+    Statement,
+    Topic,
+    VerdictChange,
+)
 
 FORMAT = "factcheck-dataset"
 VERSION = 1
@@ -39,10 +50,13 @@ TYPES: dict[str, type[models.Model]] = {
     "evidence": Evidence,
     "verdict_change": VerdictChange,
     "external_review": ExternalReview,
+    "public_note": PublicNote,
+    "public_profile": PublicProfile,
 }
 TYPE_OF_MODEL = {model: name for name, model in TYPES.items()}
-# Users are not part of the dataset: a verdict change names its author by username.
-USER_FIELDS = {(VerdictChange, "changed_by")}
+# Users are not part of the dataset: a verdict change, a public note and a public name name their user by username.
+USER_FIELD = {VerdictChange: "changed_by", PublicNote: "written_by", PublicProfile: "user"}
+USER_FIELDS = set(USER_FIELD.items())
 
 
 class DatasetError(Exception):
@@ -76,7 +90,9 @@ def export_dataset(out: TextIO) -> Counter:
     counts = Counter({name: model.objects.count() for name, model in TYPES.items()})
     header = {"format": FORMAT, "version": VERSION, "counts": {name: counts[name] for name in TYPES}}
     out.write(_dumps(header) + "\n")
-    user_ids = VerdictChange.objects.exclude(changed_by=None).values_list("changed_by", flat=True).distinct()
+    user_ids = set()
+    for model, field in USER_FIELD.items():
+        user_ids.update(model.objects.exclude(**{field: None}).values_list(field, flat=True).distinct())
     usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     topics_of = defaultdict(list)
     for claim_id, topic_id in Claim.topics.through.objects.order_by("claim_id", "topic_id").values_list(
@@ -114,6 +130,8 @@ def _json_type_ok(field: models.Field, value, is_user: bool) -> str | None:
         return None if field.null else "must not be null"
     if is_user:
         return None if isinstance(value, str) and value else "must be a username"
+    if isinstance(field, models.JSONField):
+        return None if isinstance(value, list | dict) else "must be a JSON list or object"
     if field.is_relation or isinstance(field, models.IntegerField | models.AutoField):
         return None if isinstance(value, int) and not isinstance(value, bool) else "must be an integer"
     if isinstance(field, models.BooleanField):
@@ -255,7 +273,7 @@ def _build(reader: _Reader) -> dict[str, list[tuple[int, models.Model, dict]]]:
                             refs_ok = False
             if not refs_ok:
                 continue
-            username = values.pop("changed_by", None) if model is VerdictChange else None
+            username = values.pop(USER_FIELD[model], None) if model in USER_FIELD else None
             instance = model(**values)
             try:
                 instance.clean_fields(exclude=[f.name for f in fields if f.is_relation])
@@ -273,7 +291,8 @@ def _build(reader: _Reader) -> dict[str, list[tuple[int, models.Model, dict]]]:
 
 
 def _restore_users(usernames: set[str]) -> dict[str, int]:
-    """The users verdict changes name, created inactive and without a password when missing."""
+    """The users the rows name (verdict changes, public notes, public names), created inactive and without a
+    password when missing."""
     User = get_user_model()
     found = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
     for username in sorted(usernames - found.keys()):
@@ -285,16 +304,18 @@ def _restore_users(usernames: set[str]) -> dict[str, int]:
 
 
 def _write(built: dict, *, user=None) -> Counter:
-    users = _restore_users({extra["username"] for _, _, extra in built["verdict_change"] if extra["username"]})
+    users = _restore_users(
+        {extra["username"] for name in TYPES for _, _, extra in built[name] if extra.get("username")}
+    )
     counts = Counter()
     now = timezone.now()
     HistoricalClaimTopics = apps.get_model("claims", "HistoricalClaim_topics")
     for name, model in TYPES.items():
         rows = built[name]
         objs = [instance for _, instance, _ in rows]
-        if model is VerdictChange:
+        if model in USER_FIELD:
             for _, instance, extra in rows:
-                instance.changed_by_id = users[extra["username"]] if extra["username"] else None
+                setattr(instance, f"{USER_FIELD[model]}_id", users[extra["username"]] if extra["username"] else None)
         saved_updated_at = [getattr(o, "updated_at", None) for o in objs]
         model.objects.bulk_create(objs, batch_size=BATCH)
         if any(field.name == "updated_at" for field in _fields(model)):

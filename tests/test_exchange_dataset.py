@@ -15,6 +15,8 @@ from claims.models import (
     Claim,
     Evidence,
     ExternalReview,
+    PublicNote,
+    PublicProfile,
     Source,
     Speaker,
     Statement,
@@ -84,6 +86,14 @@ def newsroom():
         changed_by=None,
         reason="New evidence.",
     )
+    PublicNote.objects.create(
+        claim=claim,
+        kind=PublicNote.Kind.CORRECTION,
+        reason="We had the spokesperson's title wrong.",
+        changed_fields=["text", "evidence"],
+        written_by=reviewer,
+    )
+    PublicProfile.objects.create(user=reviewer, public_name="Rita Reviewer")
     PublishedClaimFactory(status=Status.RETRACTED, retraction_reason="Not a claim.", retracted_at=timezone.now())
     ClaimFactory(text="Un brouillon.", language="fr", claimant=None)
     ExternalReview.objects.create(
@@ -110,7 +120,7 @@ def export(path=None):
 
 
 def wipe():
-    for model in [Evidence, VerdictChange, ExternalReview, Statement, Claim, Source]:
+    for model in [PublicNote, PublicProfile, Evidence, VerdictChange, ExternalReview, Statement, Claim, Source]:
         model.objects.all().delete()
     Speaker.objects.update(affiliation=None)
     Speaker.objects.all().delete()
@@ -137,6 +147,8 @@ def test_export_format(tmp_path):
         "evidence": 2,
         "verdict_change": 2,
         "external_review": 1,
+        "public_note": 1,
+        "public_profile": 1,
     }
     rows = [json.loads(line) for line in lines[1:]]
     order = list(TYPES)
@@ -165,6 +177,10 @@ def test_export_import_export_is_byte_identical(tmp_path):
     # The author of a verdict change survives as an inactive account without a password.
     rita = get_user_model().objects.get(username="rita")
     assert not rita.is_active and not rita.has_usable_password()
+    # The public record keeps its notes and bylines.
+    note = PublicNote.objects.get()
+    assert (note.written_by, note.changed_fields) == (rita, ["text", "evidence"])
+    assert PublicProfile.objects.get(user=rita).public_name == "Rita Reviewer"
 
 
 def rewind_sequences():
@@ -250,7 +266,9 @@ def edit(lines, type_, **changes):
         (lambda ls: edit(ls, "source", url="not a url"), r"source \d+: url: Enter a valid URL"),
         (lambda ls: edit(ls, "statement", is_quote="yes"), r"is_quote must be true or false"),
         (lambda ls: ls + [ls[1]], r"topic \d+ appears twice \(first on line 2\)"),
-        (lambda ls: ls[:-1], r"the header announces 1 external_review rows but the file holds 0: is it truncated\?"),
+        (lambda ls: ls[:-1], r"the header announces 1 public_profile rows but the file holds 0: is it truncated\?"),
+        (lambda ls: edit(ls, "public_note", changed_fields="text"), r"changed_fields must be a JSON list or object"),
+        (lambda ls: edit(ls, "public_profile", user=None), r"public_profile \d+: user must not be null"),
         (lambda ls: [json.dumps({"format": "factcheck-dataset", "version": 2})] + ls[1:], r"version 2"),
         (lambda ls: ['{"format": "something else"}'] + ls[1:], r"not a factcheck-dataset file"),
         (lambda ls: [], r"The file is empty"),
