@@ -77,7 +77,7 @@ def claim_csv_rows(queryset: QuerySet) -> Iterator[list[str]]:
                 "; ".join(sorted(t.name for t in claim.topics.all())),
                 claim.first_appeared_on.isoformat() if claim.first_appeared_on else "",
                 claim.published_at.isoformat() if claim.published_at else "",
-                claim.updated_at.isoformat(),
+                claim.public_updated_at.isoformat() if claim.public_updated_at else "",
                 canonical_url(claim),
                 claim.csv_supporting,
                 claim.csv_refuting,

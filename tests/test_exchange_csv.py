@@ -76,7 +76,7 @@ def test_columns_and_counts():
         "topics": "Artists; Sora",
         "first appeared on": "2024-11-26",
         "published": claim.published_at.isoformat(),
-        "updated": claim.updated_at.isoformat(),
+        "updated": claim.public_updated_at.isoformat(),  # the public date, never a silent save
         "url": settings.SITE_URL + claim.get_absolute_url(),
         "supporting statements": "2",  # the deprecated one does not count
         "refuting statements": "1",
@@ -214,7 +214,11 @@ def test_the_admin_action_downloads_the_selected_claims(client, request, user):
     assert by_slug[picked.slug]["verdict"] == "True"
     assert (by_slug[picked.slug]["supporting statements"], by_slug[picked.slug]["refuting statements"]) == ("1", "2")
     assert by_slug[draft.slug]["text"] == "A draft the desk is still checking."
-    assert (by_slug[draft.slug]["claimant"], by_slug[draft.slug]["published"]) == ("", "")
+    assert (by_slug[draft.slug]["claimant"], by_slug[draft.slug]["published"], by_slug[draft.slug]["updated"]) == (
+        "",
+        "",
+        "",
+    )
     assert (by_slug[draft.slug]["supporting statements"], by_slug[draft.slug]["refuting statements"]) == ("0", "1")
 
 
