@@ -407,7 +407,21 @@ class StatementEvidenceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("claim")
 
 
-class VerdictChangeInline(admin.TabularInline):
+class ReadOnly:
+    """Admins and inlines of the public record's traces (verdict changes, public notes, proposals): they are
+    written by the services with the change they record, never by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class VerdictChangeInline(ReadOnly, admin.TabularInline):
     """A claim's public verdict history: read-only, it grows only through "Set verdict"."""
 
     model = VerdictChange
@@ -425,17 +439,8 @@ class VerdictChangeInline(admin.TabularInline):
     def who(self, obj):
         return _who(obj)
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PublicNoteInline(admin.TabularInline):
+class PublicNoteInline(ReadOnly, admin.TabularInline):
     """A published claim's public notes: read-only, written with a change to what readers see."""
 
     model = PublicNote
@@ -447,15 +452,6 @@ class PublicNoteInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("written_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("claims.view_claim")
@@ -1098,7 +1094,7 @@ class EvidenceAdmin(PublicNoteFormAdmin):
 
 
 @admin.register(VerdictChange)
-class VerdictChangeAdmin(HistoryAdmin):
+class VerdictChangeAdmin(ReadOnly, HistoryAdmin):
     """The public verdict history: read-only here; it grows only through a claim's "Set verdict"."""
 
     list_display = ["claim", "previous_verdict", "verdict", "kind", "changed_by", "changed_at"]
@@ -1113,15 +1109,6 @@ class VerdictChangeAdmin(HistoryAdmin):
     @admin.display(description="changed by")
     def who(self, obj):
         return _who(obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExternalReview)
@@ -1156,7 +1143,7 @@ class ExternalReviewAdmin(ServiceAdmin):
 
 
 @admin.register(PublicNote)
-class PublicNoteAdmin(HistoryAdmin):
+class PublicNoteAdmin(ReadOnly, HistoryAdmin):
     """Every public note on published claims: read-only; a note is written with the change it explains."""
 
     list_display = ["claim", "kind", "reason", "changed_fields", "written_by", "published_at"]
@@ -1175,18 +1162,9 @@ class PublicNoteAdmin(HistoryAdmin):
     def has_module_permission(self, request):
         return self.has_view_permission(request)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ChangeProposal)
-class ChangeProposalAdmin(HistoryAdmin):
+class ChangeProposalAdmin(ReadOnly, HistoryAdmin):
     """Editors' proposed changes to published claims; open ones first. A reviewer makes the change on the claim
     (with a public note), then marks the proposal as made, or declines it."""
 
@@ -1234,15 +1212,6 @@ class ChangeProposalAdmin(HistoryAdmin):
 
     def has_publish_permission(self, request):
         return may_publish(request)
-
-    def has_add_permission(self, request):
-        return False  # from the claim's "Propose a change"
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _close(self, request, queryset, outcome, done):
         closed = 0

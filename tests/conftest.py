@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import EditorFactory, ReviewerFactory, UserFactory, ensure_roles
+from tests.helpers import token_client
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +83,13 @@ def editor_client(client, editor):
 def reviewer_client(client, reviewer):
     client.force_login(reviewer)
     return client
+
+
+@pytest.fixture
+def editor_api(editor):
+    return token_client(editor)
+
+
+@pytest.fixture
+def reviewer_api(reviewer):
+    return token_client(reviewer)

@@ -8,6 +8,8 @@ from pathlib import Path
 from django.contrib.messages import get_messages
 from django.forms import CheckboxInput
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +70,10 @@ def claim_change(client, claim):
 def messages_of(response):
     """The admin messages a response carries."""
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def token_client(user):
+    """An API client signed in with the user's token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client

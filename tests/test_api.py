@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     VerdictChangeFactory,
 )
+from tests.helpers import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -37,25 +38,9 @@ def _no_throttling(settings):
     cache.clear()
 
 
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
 @pytest.fixture
 def anon():
     return APIClient()
-
-
-@pytest.fixture
-def editor_api(editor):
-    return token_client(editor)
-
-
-@pytest.fixture
-def reviewer_api(reviewer):
-    return token_client(reviewer)
 
 
 @pytest.fixture

@@ -2,24 +2,16 @@
 refused item by item, the verdicts one can give; and conditional reads through the one helper."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims import verdicts, workflow
 from claims.api.views import transition_description
 from claims.models import Claim, Status
-from tests.factories import PublishedClaimFactory, ReviewerFactory, VerdictChangeFactory
+from tests.factories import PublishedClaimFactory, VerdictChangeFactory
 from tests.publishing import CHECKLIST, claim_missing
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/"
-
-
-@pytest.fixture
-def reviewer_api():
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=ReviewerFactory()).key}")
-    return client
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from claims import services
 from claims.models import (
@@ -79,13 +77,6 @@ def assert_history_mirrors_database():
 def _no_throttling(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
     cache.clear()
-
-
-@pytest.fixture
-def reviewer_api(reviewer):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=reviewer)[0].key}")
-    return client
 
 
 def grew(before, *names):

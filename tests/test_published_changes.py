@@ -10,7 +10,6 @@ import datetime
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims import services
@@ -38,22 +37,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/"
 CHECKED = datetime.datetime(2024, 11, 27, 10, tzinfo=datetime.UTC)
 NOTE = {"note_kind": "correction", "note_reason": "We misquoted the company."}
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-@pytest.fixture
-def editor_api(editor):
-    return token_client(editor)
-
-
-@pytest.fixture
-def reviewer_api(reviewer):
-    return token_client(reviewer)
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection, connections
 from django.test import Client
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from claims.models import Claim, Source, Status, Verdict, VerdictChange
 from tests.factories import (
@@ -28,7 +26,7 @@ from tests.factories import (
     VerdictChangeFactory,
     ensure_roles,
 )
-from tests.helpers import admin_url, claim_change
+from tests.helpers import admin_url, claim_change, token_client
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="races need concurrent writers: run on PostgreSQL"),
@@ -77,12 +75,6 @@ def race(*writers):
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a writer hung"
     return results
-
-
-def token_client(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def report(name, outcomes):
