@@ -332,6 +332,14 @@ class Claim(TimeStamped):
         return self.status in PUBLIC_STATUSES
 
     @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.status == Status.RETRACTED
+
+    @property
     def rating_value(self) -> int | None:
         return verdicts.rating_value(self.verdict)
 
@@ -419,6 +427,11 @@ class VerdictChange(models.Model):
 
     def __str__(self):
         return f"{self.get_previous_verdict_display()} → {self.get_verdict_display()} ({self.get_kind_display()})"
+
+    @property
+    def was_rated(self) -> bool:
+        """Whether the claim had a rating before this change (not for its initial rating)."""
+        return self.previous_verdict != Verdict.UNVERIFIED
 
 
 class PublicNote(models.Model):
