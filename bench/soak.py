@@ -114,12 +114,13 @@ def prepare(args) -> tuple[str, list[str]]:
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
+    from claims.accounts import REVIEWERS_GROUP
     from claims.models import Claim
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", "--no-accounts", verbosity=0)
     user = get_user_model().objects.create_user("soak-reviewer", is_staff=True)
-    user.groups.add(Group.objects.get(name="Reviewers"))
+    user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
     token = Token.objects.create(user=user).key
     slugs = list(Claim.objects.published().values_list("slug", flat=True))
     from django.db import connections

@@ -6,12 +6,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from claims import services
+from claims.accounts import EDITORS_GROUP, REVIEWERS_GROUP, service_account
 from claims.models import PublicProfile
 
 SYSTEM_USERNAME = "factcheck-demo-desk"
 DESK_PUBLIC_NAME = "Demo desk"
-REVIEWERS_GROUP = "Reviewers"
-EDITORS_GROUP = "Editors"
 
 # The demo accounts made with DEBUG on: username -> (password, group, superuser, public name).
 DEMO_ACCOUNTS = {
@@ -24,14 +23,7 @@ DEMO_ACCOUNTS = {
 def system_user(*, named_at=None):
     """The reviewer the demo's story is recorded under; it cannot log in. Readers see it as the "Demo desk"
     (its public name is given once, dated named_at, and left alone afterwards)."""
-    User = get_user_model()
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(username=SYSTEM_USERNAME, first_name="Demo", last_name="desk", is_active=True)
-        user.set_unusable_password()
-        user.save()
-        user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
-        user = User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
+    user = service_account(SYSTEM_USERNAME, "Demo", "desk", groups=[REVIEWERS_GROUP])
     if not PublicProfile.objects.filter(user=user).exists():
         services.public_name_set(user=user, by=user, public_name=DESK_PUBLIC_NAME, at=named_at)
     return user

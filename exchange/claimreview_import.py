@@ -16,13 +16,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from claims import services
+from claims.accounts import service_account
 from claims.models import (
     PUBLIC_STATUSES,
     Claim,
@@ -515,16 +514,7 @@ IMPORT_PERMISSIONS = ["add_claim", "change_claim", "add_source", "add_speaker", 
 
 def import_user():
     """The account imports run as when no user is named: it may add what an import adds, and cannot log in."""
-    User = get_user_model()
-    user = User.objects.filter(username=IMPORT_USERNAME).first()
-    if user is None:
-        user = User(username=IMPORT_USERNAME, first_name="ClaimReview", last_name="import", is_active=True)
-        user.set_unusable_password()
-        user.save()
-        perms = Permission.objects.filter(content_type__app_label="claims", codename__in=IMPORT_PERMISSIONS)
-        user.user_permissions.add(*perms)
-        user = User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
-    return user
+    return service_account(IMPORT_USERNAME, "ClaimReview", "import", permissions=IMPORT_PERMISSIONS)
 
 
 class _Importer:

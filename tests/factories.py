@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from claims.accounts import EDITORS_GROUP, REVIEWERS_GROUP
 from claims.models import (
     Claim,
     Evidence,
@@ -23,7 +24,7 @@ from claims.models import (
 
 # The editor and reviewer roles: the groups the data migration makes, each with its permissions.
 ROLES = import_module("claims.migrations.0002_editor_and_reviewer_groups").GROUPS
-EDITORS, REVIEWERS = "Editors", "Reviewers"
+EDITORS, REVIEWERS = EDITORS_GROUP, REVIEWERS_GROUP
 assert set(ROLES) == {EDITORS, REVIEWERS}
 
 

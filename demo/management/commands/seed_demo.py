@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from demo.accounts import EDITORS_GROUP, REVIEWERS_GROUP, ensure_demo_accounts
+from claims.accounts import EDITORS_GROUP, REVIEWERS_GROUP
+from demo.accounts import ensure_demo_accounts
 from demo.loader import StoryError, load_story
 
 
