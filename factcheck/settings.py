@@ -62,9 +62,14 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "axes",
+    "background",  # before django_tasks_db: its db_worker also keeps the recurring tasks scheduled
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "claims",
     "public",
     "exchange",
+    "archive",
     "demo",
     "factcheck",
 ]
@@ -167,6 +172,27 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}}
 # How long a cached page or API read may be kept; a write invalidates it at once (factcheck/cache.py).
 PAGE_CACHE_SECONDS = int(os.environ.get("FACTCHECK_CACHE_SECONDS", "300"))
+
+# Background work (README "Background work", background/): the django.tasks API. FACTCHECK_TASKS picks the
+# backend: "db" (django-tasks-db, the default: `manage.py db_worker`), "rq" (RQ on Redis at REDIS_URL),
+# "immediate" (run at once, in the request) or "dummy" (kept, never run: the test suite's default).
+TASKS_BACKEND = os.environ.get("FACTCHECK_TASKS", "").strip().lower() or "db"
+_TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    sys.exit(f"factcheck: FACTCHECK_TASKS is {TASKS_BACKEND!r}; set it to one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+
+# Captured copies of sources (archive/): WARC files through Django's storage API, local files under MEDIA_ROOT
+# by default, any S3-compatible store with FACTCHECK_CAPTURE_STORAGE=s3 (README "Sources and the watch").
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+# Loopback addresses (127.0.0.0/8, ::1) may be fetched only with FACTCHECK_ALLOW_LOOPBACK=1: tests and local trials.
+ALLOW_LOOPBACK = env_bool("FACTCHECK_ALLOW_LOOPBACK")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
