@@ -164,7 +164,9 @@ class Source(TimeStamped):
         help_text="Stored normalized: scheme and host lower-cased, no trailing slash, "
         "no utm_* or other tracking parameters.",
     )
-    title = models.CharField(max_length=300)
+    title = models.CharField(
+        max_length=300, blank=True, help_text="Filled from the captured page when left empty; needed to publish."
+    )
     publisher = models.CharField(max_length=200, blank=True)
     author = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.NEWS_ARTICLE, db_index=True)
@@ -182,7 +184,8 @@ class Source(TimeStamped):
         ordering = ["-published_on", "title"]
 
     def __str__(self):
-        return f"{self.title} ({self.publisher})" if self.publisher else self.title
+        title = self.title or self.url
+        return f"{title} ({self.publisher})" if self.publisher else title
 
     def get_absolute_url(self):
         return reverse("claims:source_detail", kwargs={"pk": self.pk})

@@ -34,6 +34,7 @@ from .models import (
     Topic,
     VerdictChange,
 )
+from .signals import source_url_set
 from .verdicts import RATINGS, Verdict
 from .workflow import CHANGE_PERMISSION, DELETE_PERMISSION, PUBLISH_PERMISSION, Status
 
@@ -584,12 +585,45 @@ def speaker_delete(*, speaker: Speaker, by) -> None:
 
 @transaction.atomic
 def source_create(*, by, at=None, **fields) -> Source:
-    return _record_create(Source, "claims.add_source", by, at, fields)
+    source = _record_create(Source, "claims.add_source", by, at, fields)
+    source_url_set.send(sender=Source, source=source, by=by, reason="created")
+    return source
 
 
 @transaction.atomic
 def source_update(*, source: Source, by, at=None, **fields) -> Source:
-    return _record_update(source, "claims.change_source", by, at, fields)
+    old_url = Source.objects.filter(pk=source.pk).values_list("url", flat=True).first()
+    source = _record_update(source, "claims.change_source", by, at, fields)
+    if source.url != old_url:
+        source_url_set.send(sender=Source, source=source, by=by, reason="url_changed")
+    return source
+
+
+# What a captured page (or an outside archive) may fill in for an editor: never over what an editor wrote.
+SOURCE_FILLABLE = ("title", "publisher", "author", "published_on", "archive_url")
+
+
+@transaction.atomic
+def source_fill_blanks(*, source: Source, by, at=None, **values) -> list[str]:
+    """Fill the source's empty fields from what its page says of itself (a capture); return the names filled.
+    A field an editor has written, even since the capture began, is left as it is."""
+    unknown = set(values) - set(SOURCE_FILLABLE)
+    if unknown:
+        raise ValueError(f"Not fillable from a capture: {', '.join(sorted(unknown))}")
+    current = Source.objects.select_for_update().get(pk=source.pk)
+    fill = {}
+    for name, value in values.items():
+        field = Source._meta.get_field(name)
+        if value in (None, "") or getattr(current, name) not in (None, ""):
+            continue
+        if isinstance(value, str):
+            value = value.strip()[: field.max_length]
+        fill[name] = value
+    if fill:
+        _record_update(current, "claims.change_source", by, at, fill)
+        for name, value in fill.items():
+            setattr(source, name, value)
+    return list(fill)
 
 
 @transaction.atomic

@@ -12,6 +12,10 @@ from django.dispatch import Signal
 # which sends no post_save: ``sender`` is the model, ``using`` the database alias.
 records_written = Signal()
 
+# Sent when a source is created or its URL changes (claims/services.py), so a copy of the page can be captured
+# (archive/): ``sender`` is Source, with ``source``, ``by`` (the user) and ``reason`` ("created", "url_changed").
+source_url_set = Signal()
+
 
 def search_triggers(sender, using="default", **kwargs):
     from .search import ensure_sqlite_search  # not at the top: search imports the models, which import this

@@ -10,12 +10,13 @@ class FactcheckConfig(AppConfig):
     verbose_name = "factcheck infrastructure"
 
     def ready(self):
+        from archive.models import ARCHIVE_MODELS
         from claims.models import CONTENT_MODELS, Claim
         from claims.signals import records_written
 
         from .cache import content_changed
 
-        for model in CONTENT_MODELS:
+        for model in [*CONTENT_MODELS, *ARCHIVE_MODELS]:
             uid = f"factcheck.cache.content_changed.{model.__name__}"
             post_save.connect(content_changed, sender=model, dispatch_uid=uid + ".save")
             post_delete.connect(content_changed, sender=model, dispatch_uid=uid + ".delete")

@@ -188,6 +188,24 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 
+# The source archive (README "Sources and the watch"): a capture of every source when it is added or its URL
+# changes, then re-checks of cited sources on a schedule. Intervals by the source's age; much-cited ones twice
+# as often; a failing source is retried sooner, then less often.
+CAPTURE_ON_SAVE = env_bool("FACTCHECK_CAPTURE_ON_SAVE", True)
+WATCH_EVERY = timedelta(seconds=int(os.environ.get("FACTCHECK_WATCH_EVERY_SECONDS", "300")))
+WATCH_BATCH = int(os.environ.get("FACTCHECK_WATCH_BATCH", "200"))
+WATCH_LEASE = timedelta(hours=1)
+WATCH_MUCH_CITED = 5
+WATCH_INTERVALS = {
+    "recent": timedelta(hours=6),  # published or added in the last 7 days
+    "month": timedelta(days=1),  # in the last 90 days
+    "old": timedelta(days=7),
+    "failing": timedelta(hours=1),
+}
+# Also ask the Internet Archive's Save Page Now for a copy of each new source (off by default).
+SAVE_PAGE_NOW = env_bool("FACTCHECK_SAVE_PAGE_NOW")
+SAVE_PAGE_NOW_URL = os.environ.get("FACTCHECK_SAVE_PAGE_NOW_URL", "https://web.archive.org/save/")
+
 # Captured copies of sources (archive/): WARC files through Django's storage API, local files under MEDIA_ROOT
 # by default, any S3-compatible store with FACTCHECK_CAPTURE_STORAGE=s3 (README "Sources and the watch").
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
@@ -210,6 +228,19 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # WARC files of captured sources: local files, or an S3-compatible store (README "Sources and the watch").
+    "captures": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}}
+    if os.environ.get("FACTCHECK_CAPTURE_STORAGE", "files").strip().lower() != "s3"
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("FACTCHECK_CAPTURE_BUCKET", "factcheck-captures"),
+            "endpoint_url": os.environ.get("FACTCHECK_CAPTURE_S3_ENDPOINT") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    },
     "staticfiles": {
         # Hashed, compressed names in production (needs collectstatic); plain in debug and tests.
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

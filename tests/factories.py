@@ -1,6 +1,7 @@
 """One factory per model, and the editor and reviewer roles."""
 
 import datetime
+import hashlib
 from importlib import import_module
 
 import factory
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from archive.models import Capture, Change
 from claims.accounts import EDITORS_GROUP, REVIEWERS_GROUP
 from claims.models import (
     Claim,
@@ -89,6 +91,29 @@ class SourceFactory(factory.django.DjangoModelFactory):
     publisher = "Example News"
     kind = Source.Kind.NEWS_ARTICLE
     published_on = datetime.date(2024, 11, 26)
+
+
+class CaptureFactory(factory.django.DjangoModelFactory):
+    """A capture as the archive records it (archive/services.py), without fetching: done, readable, first."""
+
+    class Meta:
+        model = Capture
+
+    source = factory.SubFactory(SourceFactory)
+    key = factory.Sequence(lambda n: f"capture-{n:08d}")
+    reason = Capture.Reason.CREATED
+    url = factory.SelfAttribute("source.url")
+    final_url = factory.SelfAttribute("source.url")
+    state = Capture.State.DONE
+    change = Change.FIRST
+    requested_at = factory.LazyFunction(timezone.now)
+    captured_at = factory.SelfAttribute("requested_at")
+    http_status = 200
+    content_type = "text/html"
+    text = factory.Sequence(lambda n: f"The page's text, version {n}.")
+    size = factory.LazyAttribute(lambda o: len(o.text.encode()))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.text.encode()).hexdigest())
+    fingerprint = "0123456789abcdef"
 
 
 class StatementFactory(factory.django.DjangoModelFactory):
