@@ -200,7 +200,10 @@ def _watch_after(watch: Watch, capture: Capture, *, now, failing: bool, failing_
     watch.state = capture.change
     watch.last = capture
     watch.checks += 1
-    watch.next_check_at = now + check_interval(capture.source, failing=failing, failing_for=failing_for, now=now)
+    if capture.is_demo_stand_in:
+        watch.next_check_at = None  # it stands for a page the demo does not fetch
+    else:
+        watch.next_check_at = now + check_interval(capture.source, failing=failing, failing_for=failing_for, now=now)
     if watch.since_cited != was:
         watch.changed_at = now
     watch.save()
@@ -251,7 +254,7 @@ def _cited():
     return Exists(Evidence.objects.filter(statement__source=OuterRef("source")))
 
 
-def check_due(*, now=None, limit: int | None = None) -> list[Capture]:
+def check_due(*, now=None, limit: int | None = None, run: bool = True) -> list[Capture]:
     """One tick of the watch: ask for a capture of every cited source that is due, at most `limit`. Its cost is
     bounded by the sources due, not by all sources (an index on next_check_at)."""
     now = now or timezone.now()
@@ -264,7 +267,7 @@ def check_due(*, now=None, limit: int | None = None) -> list[Capture]:
         captures, resting = [], []
         for watch in due:
             if watch.cited:
-                captures.append(capture_request(source=watch.source, reason=Capture.Reason.WATCH, at=now))
+                captures.append(capture_request(source=watch.source, reason=Capture.Reason.WATCH, at=now, run=run))
                 watch.next_check_at = now + settings.WATCH_LEASE  # until the capture is recorded
             else:
                 watch.next_check_at = now + settings.WATCH_INTERVALS["old"]  # not cited: nothing to watch yet
@@ -273,10 +276,12 @@ def check_due(*, now=None, limit: int | None = None) -> list[Capture]:
     return captures
 
 
-def check_all(*, by=None) -> list[Capture]:
+def check_all(*, by=None, run: bool = True) -> list[Capture]:
     """Ask for a capture of every cited source now, whatever its schedule."""
     sources = Source.objects.filter(Exists(Evidence.objects.filter(statement__source=OuterRef("pk")))).order_by("pk")
-    return [capture_request(source=s, reason=Capture.Reason.WATCH, by=by) for s in sources.iterator(chunk_size=500)]
+    return [
+        capture_request(source=s, reason=Capture.Reason.WATCH, by=by, run=run) for s in sources.iterator(chunk_size=500)
+    ]
 
 
 def watch_looked_at(*, source: Source, by) -> None:

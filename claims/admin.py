@@ -562,8 +562,16 @@ def review_queue(request) -> list[dict]:
                 "url": url,
             }
         )
-    # Later: "Changed sources" (cited sources that changed since a claim was checked) joins here.
+    for row in QUEUE_ROWS:
+        extra = row(request)
+        if extra is not None:
+            queue.append(extra)
     return queue
+
+
+# Rows other apps add to the admin home's queue (the archive's "Sources to look at", failed background work):
+# each is called with the request and returns a row like those above, or None when it is not the user's.
+QUEUE_ROWS: list = []
 
 
 @admin.register(Claim)

@@ -6,9 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from archive.services import paused
 from claims.accounts import EDITORS_GROUP, REVIEWERS_GROUP
 from demo.accounts import ensure_demo_accounts
 from demo.loader import StoryError, load_story
+from demo.stand_ins import StandInError, load_stand_ins
 
 
 class Command(BaseCommand):
@@ -24,16 +26,22 @@ class Command(BaseCommand):
     def handle(self, *args, no_accounts=False, **options):
         self._check_ready()
         try:
-            with transaction.atomic():  # the story and the accounts, or nothing
+            with transaction.atomic(), paused():  # the story, its stand-in captures and the accounts, or nothing
                 report = load_story()
+                captures = load_stand_ins()
                 accounts = ensure_demo_accounts() if settings.DEBUG and not no_accounts else None
-        except StoryError as error:
+        except (StoryError, StandInError) as error:
             raise CommandError(f"The demo story was not loaded, nothing was written: {error}") from None
         if report.changed:
             made = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items())) or "nothing new"
             self.stdout.write(self.style.SUCCESS(f"Loaded the demo story ({report.claims} claims): created {made}."))
         else:
             self.stdout.write("The demo story is already loaded; nothing changed.")
+        if captures:
+            self.stdout.write(
+                f"Recorded {captures} captures of demo stand-in pages (small pages standing in for the real "
+                "ones, which the demo does not fetch); one source shows as drifted since it was cited."
+            )
 
         if no_accounts:
             self.stdout.write("Demo accounts skipped (--no-accounts).")
