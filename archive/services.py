@@ -74,12 +74,12 @@ def capture_request(*, source: Source, reason: str, by=None, at=None, run: bool 
     return capture
 
 
-def capture_run(capture_id: int) -> Capture | None:
+def capture_run(capture_id: int, *, at=None) -> Capture | None:
     """Fetch a pending capture's URL and record what came back. Run twice, the second run changes nothing."""
     capture = Capture.objects.filter(pk=capture_id).first()
     if capture is None or capture.state != Capture.State.PENDING:
         return capture
-    return capture_record(capture=capture, fetched=fetch(capture.url))
+    return capture_record(capture=capture, fetched=fetch(capture.url), at=at)
 
 
 @dataclass
@@ -337,7 +337,7 @@ def save_page_now(source_id: int) -> str:
     fetched = fetch(settings.SAVE_PAGE_NOW_URL + source.url)
     if not fetched.ok or fetched.status >= 400:
         raise SavePageNowError(f"Save Page Now did not save {source.url}: {fetched.error or f'HTTP {fetched.status}'}")
-    headers = {name.lower(): value for name, value in fetched.hops[-1].headers}
+    headers = {name.lower(): value for name, value in (fetched.hops[-1].headers if fetched.hops else [])}
     location = headers.get("content-location") or (fetched.final_url if "/web/" in fetched.final_url else "")
     if not location:
         raise SavePageNowError(f"Save Page Now answered without saying where the copy of {source.url} is.")
