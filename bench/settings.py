@@ -5,10 +5,15 @@ test measures the site rather than its 429s, and serves plain HTTP with debug of
 """
 
 import os
+import tempfile
 import warnings
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-the-benchmark-only")
 os.environ.setdefault("DJANGO_DEBUG", "0")
+# The archive's figures fetch from a page server the benchmark starts on 127.0.0.1, through db_worker processes.
+os.environ.setdefault("FACTCHECK_ALLOW_LOOPBACK", "1")
+os.environ["FACTCHECK_TASKS"] = "db"
+os.environ.setdefault("DJANGO_MEDIA_ROOT", os.path.join(tempfile.gettempdir(), "factcheck-bench-media"))
 
 from factcheck.settings import *  # noqa: E402, F403
 from factcheck.settings import INSTALLED_APPS, REST_FRAMEWORK  # noqa: E402
@@ -26,6 +31,7 @@ BENCH_OVERRIDES = {
     "SECURE_HSTS_SECONDS": 0,
     "STORAGES": {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "captures": STORAGES["captures"],  # noqa: F405
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     },
     "REST_FRAMEWORK": {

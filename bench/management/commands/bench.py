@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.pagination import Cursor
 
-from bench import data, measure
+from bench import archive, data, measure
 from bench.measure import BenchError, Report, Row, Timing
 from bench.settings import BENCH_OVERRIDES
 from claims.api.pagination import ApiCursorPagination
@@ -67,13 +67,19 @@ class Command(BaseCommand):
             default=10_000,
             help="Size of the search baseline, built in a second database <name>_small (default 10,000).",
         )
+        parser.add_argument(
+            "--watched-sources",
+            type=int,
+            default=100_000,
+            help="Watched sources for the watch tick's large figure (default 100,000; the small one is 100).",
+        )
         parser.add_argument("--json", help="Also write the figures to this JSON file.")
         parser.add_argument(
             "--phase",
-            choices=["all", "search", "load"],
+            choices=["all", "search", "load", "archive"],
             default="all",
             help="all (default); search: only the search lookups, as the baseline database's child run does; "
-            "load: only the load test.",
+            "load: only the load test; archive: only the source archive's figures.",
         )
 
     def handle(self, *args, **options):
@@ -91,6 +97,8 @@ class Command(BaseCommand):
             raise CommandError(f"--claims must be from 1 to {limit:,} on {connection.vendor}.")
         if options["repeat"] < 1 or options["load_seconds"] < 1 or options["connections"] < 1:
             raise CommandError("--repeat, --load-seconds and --connections must be at least 1.")
+        if options["watched_sources"] < 200:
+            raise CommandError("--watched-sources must be at least 200 (100 of them are due in the small figure).")
         if options["phase"] == "search" and not options["json"]:
             raise CommandError("--phase search writes its figures to a file: give --json FILE.")
         built = self.prepare(claims, fresh=options["fresh"], reuse=options["reuse"])
@@ -102,6 +110,10 @@ class Command(BaseCommand):
             if options["phase"] == "load":  # the load test alone, e.g. to repeat it
                 report = Report()
                 self._claim_pages = self.claim_pages()
+            elif options["phase"] == "archive":
+                report = Report()
+                self.measure_archive(report, options)
+                options["no_load"] = True
             else:
                 report = self.measure_in_process(options, built)
         if not options["no_load"]:
@@ -216,7 +228,15 @@ class Command(BaseCommand):
         # 6. The admin claim list (in a transaction rolled back: the bench user never stays).
         rows.append(self.admin_row(repeat, trivial_url, report))
         self._claim_pages = claim_pages
+
+        # 7. The source archive: captures per minute by workers, and the watch's tick against the table's size.
+        self.measure_archive(report, options)
         return report
+
+    def measure_archive(self, report: Report, options) -> None:
+        found, notes = archive.rows(options["repeat"], large=options["watched_sources"])
+        report.rows += found
+        report.notes += notes
 
     def claim_pages(self) -> list[str]:
         slugs = Claim.objects.public().order_by("-published_at").values_list("slug", flat=True)[:CLAIM_PAGES]
