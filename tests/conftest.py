@@ -11,6 +11,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_tasks_left_over():
+    """Tasks an earlier test enqueued (and never ran) are not this test's: the dummy task backend starts empty
+    (tests/helpers.py `run_tasks`)."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks.backends.dummy import DummyBackend
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if isinstance(backend, DummyBackend):
+        backend.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _serialized_rollback_after_other_flushes():
     """A serialized_rollback test restores the database as migrate left it. An earlier transactional test's
