@@ -37,7 +37,7 @@ run: install
 	@echo "  A worker for the background work runs beside it. Stop both with Ctrl-C."
 	@echo
 	@# The worker in the background, the server in front; when the server stops (Ctrl-C), the worker stops too.
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 0' INT TERM; \
 	run_worker=$$($(WORKER_COMMAND)); worker=; \
 	if [ -n "$$run_worker" ]; then $(RUN_ENV) $(BIN)/python manage.py $$run_worker & worker=$$!; fi; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
