@@ -4,7 +4,6 @@ and RQ on the Redis at RQ_TEST_URL (default redis://127.0.0.1:6379/14; skipped w
 REQUIRE_REDIS=1). The tasks are in tests/background_tasks.py, importable by path as a worker needs."""
 
 import os
-import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -44,15 +43,6 @@ def _fresh(monkeypatch):
     default_task_backend.clear()
     yield
     default_task_backend.clear()
-
-
-@pytest.fixture
-def _signals_kept():
-    """The in-process workers install their own SIGINT/SIGTERM handlers: put pytest's back."""
-    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for number, handler in kept.items():
-        signal.signal(number, handler)
 
 
 def waiting():
@@ -250,7 +240,7 @@ def db_worker(*args):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_signals_kept")
+@pytest.mark.usefixtures("signals_kept")
 @override_settings(TASKS=DB_TASKS)
 def test_the_database_backend_runs_retries_and_records_with_its_worker():
     with freeze_time(T0):
@@ -276,7 +266,7 @@ def test_the_database_backend_runs_retries_and_records_with_its_worker():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_signals_kept")
+@pytest.mark.usefixtures("signals_kept")
 @override_settings(TASKS=DB_TASKS)
 def test_a_task_run_twice_is_harmless():
     enqueue(jobs.ensure_group, "fact-checkers")
@@ -299,7 +289,7 @@ def pending_ticks():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_signals_kept")
+@pytest.mark.usefixtures("signals_kept")
 @override_settings(TASKS=DB_TASKS)
 def test_a_worker_starts_the_recurring_tick_once_and_each_tick_enqueues_its_successor():
     name = jobs.tick.module_path
@@ -397,7 +387,7 @@ def test_two_workers_starting_at_once_start_one_chain():
 
 
 @pytest.fixture
-def rq_redis(_signals_kept):
+def rq_redis(signals_kept):
     client = redis.Redis.from_url(RQ_TEST_URL, socket_connect_timeout=0.5)
     try:
         client.ping()
