@@ -9,7 +9,7 @@ RUN_ENV := DJANGO_DEBUG=1 FACTCHECK_SITE_URL=$${FACTCHECK_SITE_URL:-http://$(HOS
 # Only for the test suite; production must set its own DJANGO_SECRET_KEY.
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-key-for-the-test-suite-only} DJANGO_MANIFEST_STATIC=0
 
-.PHONY: run serve production-env test fuzz soak bench install install-dev migrate seed lint format clean
+.PHONY: run worker serve production-env test fuzz soak bench install install-dev migrate seed lint format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "factcheck needs Python 3.11 or newer"'
@@ -34,9 +34,22 @@ run: install
 	@echo "  factcheck is starting at http://$(HOST):$(PORT)/"
 	@echo "  Editors' admin:        http://$(HOST):$(PORT)/admin/  (logins above)"
 	@echo "  API:                   http://$(HOST):$(PORT)/api/v1/"
-	@echo "  Stop with Ctrl-C."
+	@echo "  A worker for the background work runs beside it. Stop both with Ctrl-C."
 	@echo
+	@# The worker in the background, the server in front; when the server stops (Ctrl-C), the worker stops too.
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 0' INT TERM; \
+	run_worker=$$($(WORKER_COMMAND)); worker=; \
+	if [ -n "$$run_worker" ]; then $(RUN_ENV) $(BIN)/python manage.py $$run_worker & worker=$$!; fi; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The background worker (README "Background work"), beside `make serve`: in production at least one must run.
+# FACTCHECK_TASKS=db (the default) runs manage.py db_worker, FACTCHECK_TASKS=rq an RQ worker on REDIS_URL.
+WORKER_COMMAND = case "$${FACTCHECK_TASKS:-db}" in db) echo db_worker;; rq) echo rqworker;; esac
+worker: install
+	@run_worker=$$($(WORKER_COMMAND)); \
+	test -n "$$run_worker" || { echo "make worker: FACTCHECK_TASKS=$$FACTCHECK_TASKS runs no worker; set it to db or rq" >&2; exit 1; }; \
+	echo "$(BIN)/python manage.py $$run_worker $(WORKER_ARGS)"; \
+	exec $(BIN)/python manage.py $$run_worker $(WORKER_ARGS)
 
 # Production mode (README "Running in production"): debug off, HTTPS only, hashed static files, gunicorn.
 WORKERS ?= 3
@@ -50,6 +63,8 @@ serve: production-env install
 	DJANGO_MANIFEST_STATIC=1 $(BIN)/python manage.py check --deploy
 	DJANGO_MANIFEST_STATIC=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_MANIFEST_STATIC=1 $(BIN)/python manage.py collectstatic --noinput
+	@echo "make serve: the web processes only. Background work (captures, the source watch) needs a worker too:"
+	@echo "  run 'make worker' beside it, with the same environment (README \"Background work\", docs/DEPLOY.md)."
 	DJANGO_MANIFEST_STATIC=1 $(BIN)/gunicorn factcheck.wsgi --bind $(BIND) --workers $(WORKERS) --access-logfile -
 
 # The benchmark (docs/PERFORMANCE.md), in a database of its own (it refuses one holding anything else):

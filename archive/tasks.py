@@ -16,7 +16,6 @@ def capture_source(capture_id: int) -> None:
 
 
 @recurring(every=settings.WATCH_EVERY)
-@task(attempts=1)
 def watch_tick() -> None:
     """The watch: ask for captures of the cited sources that are due."""
     services.check_due()

@@ -11,6 +11,30 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_tasks_left_over():
+    """Tasks an earlier test enqueued (and never ran) are not this test's: the dummy task backend starts empty
+    (tests/helpers.py `run_tasks`)."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks.backends.dummy import DummyBackend
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if isinstance(backend, DummyBackend):
+        backend.clear()
+
+
+@pytest.fixture
+def signals_kept():
+    """For a test that runs a task worker in-process (call_command("db_worker", "--batch"), "rqworker --burst"):
+    the worker installs its own SIGINT/SIGTERM handlers, and pytest's are put back after the test."""
+    import signal
+
+    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for number, handler in kept.items():
+        signal.signal(number, handler)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _serialized_rollback_after_other_flushes():
     """A serialized_rollback test restores the database as migrate left it. An earlier transactional test's

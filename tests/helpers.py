@@ -1,4 +1,5 @@
-"""What several test modules share: running the project in a fresh interpreter, and filling the admin's forms."""
+"""What several test modules share: running the project in a fresh interpreter, filling the admin's forms, and
+running the background tasks the code under test enqueued."""
 
 import os
 import subprocess
@@ -6,10 +7,16 @@ import sys
 from pathlib import Path
 
 from django.contrib.messages import get_messages
+from django.db import connections
 from django.forms import CheckboxInput
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskContext, task_backends
+from django_tasks.backends.dummy import DummyBackend
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from background.tasks import EnqueueOnCommit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,3 +84,55 @@ def token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
+
+
+# Background tasks
+
+
+def run_tasks(*, raise_errors: bool = True) -> int:
+    """Run the tasks waiting in the dummy task backend (the suite's default, FACTCHECK_TASKS=dummy), and the ones
+    they enqueue in turn, until none is due; answer how many ran. Each is taken off the backend as it runs.
+
+    `background.tasks.enqueue()` enqueues when the transaction commits, which a test in a transaction (the `db`
+    fixture) never does: its pending enqueues are made first, as the commit would. A run whose `run_after` is still
+    ahead (a retry waiting out its backoff) stays waiting: move the clock (freezegun) and call again. A task that
+    raises stops the run with its error, unless `raise_errors=False` (then it counts as run, as in a worker: its
+    failure and retry are recorded by background.tasks).
+    """
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    assert isinstance(backend, DummyBackend), f"run_tasks() runs the dummy task backend's tasks, not {backend!r}"
+    ran = 0
+    while True:
+        _commit_enqueues()
+        now = timezone.now()
+        due = [r for r in backend.results if r.task.run_after is None or r.task.run_after <= now]
+        if not due:
+            return ran
+        for result in due:
+            backend.results.remove(result)
+            ran += 1
+            try:
+                if result.task.takes_context:
+                    result.task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+                else:
+                    result.task.call(*result.args, **result.kwargs)
+            except Exception:
+                if raise_errors:
+                    raise
+            _commit_enqueues()
+
+
+def waiting_tasks() -> list:
+    """The runs waiting in the dummy task backend (TaskResult: .task.name, .args, .kwargs, .task.run_after), the
+    enqueues waiting for the test's transaction to commit made first: to check what the code under test enqueued."""
+    _commit_enqueues()
+    return list(task_backends[DEFAULT_TASK_BACKEND_ALIAS].results)
+
+
+def _commit_enqueues() -> None:
+    """Make the enqueues (background.tasks.enqueue) waiting for the test's transaction to commit."""
+    for connection in connections.all(initialized_only=True):
+        waiting = [entry for entry in connection.run_on_commit if isinstance(entry[1], EnqueueOnCommit)]
+        connection.run_on_commit = [e for e in connection.run_on_commit if not isinstance(e[1], EnqueueOnCommit)]
+        for _savepoints, callback, _robust in waiting:
+            callback()
