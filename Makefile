@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The demo's links (logins, canonical URLs, feeds) point at the port it runs on.
-RUN_ENV := DJANGO_DEBUG=1 FACTCHECK_SITE_URL=$${FACTCHECK_SITE_URL:-http://$(HOST):$(PORT)}
+# Local trials may capture pages served on this machine (README "Sources and the watch"); never on a public site.
+RUN_ENV := DJANGO_DEBUG=1 FACTCHECK_ALLOW_LOOPBACK=1 FACTCHECK_SITE_URL=$${FACTCHECK_SITE_URL:-http://$(HOST):$(PORT)}
 # Only for the test suite; production must set its own DJANGO_SECRET_KEY.
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-key-for-the-test-suite-only} DJANGO_MANIFEST_STATIC=0
 

@@ -23,6 +23,7 @@ EXCLUDED = {
     "claims/services.py": "the write path itself",
     "exchange/dataset.py": "the dataset restore: a raw, lossless restore of rows and their history",
     "archive/services.py": "the archive's own writer (captures, watches); the record only via source_fill_blanks",
+    "background/": "infrastructure writing its own rows (task failures, recurring schedules), never the record",
 }
 
 # Calls on something that is not a domain row, by file ("*": any) and the receiver as written, with the reason.
