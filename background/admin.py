@@ -3,11 +3,14 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from claims.admin import QUEUE_ROWS
+
 from .models import RecurringTask, TaskFailure
-from .tasks import retry_failure
+from .tasks import recent_failures, retry_failure
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -92,3 +95,19 @@ class RecurringTaskAdmin(ReadOnlyAdmin):
     search_fields = ("name",)
     readonly_fields = ("name", "every", "last_run_at", "next_run_at", "next_run_id")
     exclude = ("next_run_token",)
+
+
+def gave_up_row(request: HttpRequest) -> dict | None:
+    """The admin home's queue: background work that gave up this week, for those who may see it."""
+    if not request.user.has_perm("background.view_taskfailure"):
+        return None
+    return {
+        "code": "work_that_gave_up",
+        "label": "Background work that gave up",
+        "help": "Tasks that failed after their last attempt in the last 7 days: what failed and why.",
+        "count": recent_failures().count(),
+        "url": reverse("admin:background_taskfailure_changelist") + "?gave_up__exact=1",
+    }
+
+
+QUEUE_ROWS.append(gave_up_row)

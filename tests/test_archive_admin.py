@@ -37,7 +37,9 @@ def drifted_source():
         change=Change.DRIFTED,
         text="This Space has been paused by its owner.",
     )
-    Watch.objects.create(source=source, baseline=first, last=later, since_cited=Change.DRIFTED, changed_at=later.captured_at)
+    Watch.objects.create(
+        source=source, baseline=first, last=later, since_cited=Change.DRIFTED, changed_at=later.captured_at
+    )
     return source, first, later
 
 

@@ -29,8 +29,9 @@ protest against how the program treats artists. The company would not confirm wh
 <p>The company said participation is voluntary, with no obligation to give feedback or use the tool.</p>
 </article></main></body></html>"""
 
-REWRITTEN = """<!doctype html><html><head><title>Paused</title></head><body><main><p>This Space has been paused by its
-owner. Head to the community tab to ask the author to restart it; its application is not running.</p></main></body></html>"""
+REWRITTEN = """<!doctype html><html><head><title>Paused</title></head><body><main><p>This Space has been paused
+by its owner. Head to the community tab to ask the author to restart it; its application is not running.</p>
+</main></body></html>"""
 
 
 class Pages:
@@ -174,10 +175,9 @@ def test_creating_a_source_through_the_services_asks_for_a_capture(editor, djang
 def test_a_rolled_back_source_enqueues_nothing(editor, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            record.source_create(by=editor, url="https://news.example.org/never")
-            raise RuntimeError
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        record.source_create(by=editor, url="https://news.example.org/never")
+        raise RuntimeError
     assert default_task_backend.results == [] and not Source.objects.exists()
 
 

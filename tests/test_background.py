@@ -477,3 +477,14 @@ def test_old_failures_and_finished_runs_are_pruned_daily():
         background.tasks.prune_old_records.call()
     assert list(TaskFailure.objects.values_list("task_path", flat=True)) == ["tests.kept"]
     assert sorted(r.args_kwargs["args"][0] for r in DBTaskResult.objects.all()) == ["kept", "waiting"]
+
+
+def test_the_admin_home_counts_the_work_that_gave_up_for_those_who_may_see_it(admin_client, editor_client):
+    TaskFailure.objects.create(
+        task_path="archive.tasks.capture_source", attempt=5, attempts=5, exception_class="OSError", gave_up=True
+    )
+    TaskFailure.objects.create(task_path="archive.tasks.capture_source", attempt=1, attempts=5, exception_class="x")
+    home = admin_client.get(reverse("admin:index")).content.decode()
+    row = home.split('data-code="work_that_gave_up"')[1].split("</tr>")[0]
+    assert "<strong>1</strong>" in row and "gave_up__exact=1" in row
+    assert 'data-code="work_that_gave_up"' not in editor_client.get(reverse("admin:index")).content.decode()
