@@ -365,7 +365,11 @@ class _Fetch:
                     finally:
                         result.body = hop.body
                     return
-                self._read(response, hop, limit=REDIRECT_BODY_MAX, cut_is_error=False)
+                try:
+                    self._read(response, hop, limit=REDIRECT_BODY_MAX, cut_is_error=False)
+                except (requests.RequestException, OSError, http.client.HTTPException):
+                    if self._late():
+                        raise  # else a redirect's broken body does not stop the redirect, as in a browser
             self.current = urljoin(hop.url, requote_uri(target))
             if redirects == self.max_redirects:
                 loop = " (a redirect loop)" if any(h.url == self.current for h in result.hops) else ""

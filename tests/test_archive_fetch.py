@@ -398,6 +398,33 @@ def test_a_broken_answer_is_a_bad_response(pages, raw):
     assert fetched.error
 
 
+def test_a_redirect_with_a_broken_body_is_still_followed(pages):
+    pages.add("/go", raw=b"HTTP/1.1 302 Found\r\nLocation: /there\r\nContent-Length: 100\r\n\r\nshort")
+    there = pages.add("/there", body=ARTICLE)
+
+    fetched = fetch(pages.url("/go"))
+
+    assert fetched.ok and fetched.final_url == there
+    assert fetched.hops[0].status == 302 and fetched.hops[0].truncated == "disconnect"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1", "http://exa mple.com/", "http://example.com:99999/", "http://a..b/", "http://-x-.test/",
+     "http://" + "a" * 300 + ".test/", "https://\u2028.test/", "http://example.test/\r\nX-Injected: 1", None, 42],
+)  # fmt: skip
+def test_malformed_addresses_are_errors_not_exceptions(url, monkeypatch, connections):
+    def no_such_name(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+
+    fetched = fetch(url, timeout=1)
+
+    assert fetched.error_code in {"refused_scheme", "refused_address", "dns"}, fetched.error
+    assert fetched.error and connections == []
+
+
 def test_binary_bodies_are_kept_as_they_are(pages):
     pdf, png = pdf_bytes("A report"), png_bytes()
     pages.add("/report.pdf", body=pdf, content_type="application/pdf")
