@@ -121,8 +121,10 @@ def check_url(url: str) -> None:
     0x7f.1), and localhost unless loopback is allowed. Raises Refused."""
     parts = _split(url)
     scheme = parts.scheme.lower()
+    if not scheme:
+        raise Refused("refused_scheme", "an address must start with http:// or https://")
     if scheme not in SCHEMES:
-        raise Refused("refused_scheme", f"only http and https addresses are fetched, not {scheme or 'this'}")
+        raise Refused("refused_scheme", f"only http and https addresses are fetched, not {scheme}")
     if "@" in parts.netloc:
         raise Refused("refused_credentials", "an address with a user name or password is not fetched")
     host = _ascii_host(parts)
@@ -256,7 +258,11 @@ def fetch(
     max_redirects: int | None = None,
 ) -> Fetched:
     """GET `url`, following redirects one by one, each checked before it is connected to. Never raises for
-    what the URL or the remote side does: a refusal or failure is `error_code` and `error`."""
+    what the URL or the remote side does: a refusal or failure is `error_code` and `error`.
+
+    status and final_url are those of the last response that arrived (a redirect, when the next hop was
+    refused or one too many); body is the final response's decoded body, cut at max_bytes when too_large
+    (the hop says truncated="length"), empty when the fetch ended on a redirect."""
     run = _Fetch(
         max_bytes=settings.CAPTURE_MAX_BYTES if max_bytes is None else max_bytes,
         connect_timeout=settings.CAPTURE_CONNECT_TIMEOUT if connect_timeout is None else connect_timeout,
