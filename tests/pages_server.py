@@ -3,7 +3,8 @@
 `pages` is a server whose routes each say what to answer (`Page`): a status, headers, a body, a delay
 before answering, a slow drip, a redirect, gzip, raw bytes instead of HTTP, or no answer at all. A route may
 also be a function of the request path (an endless chain of redirects). `silent_url` is a port that accepts
-connections and never reads or answers; `closed_url` a port where nothing listens.
+connections and never reads or answers; `closed_url` a port where nothing listens; `tls_pages` serves over
+HTTPS with a self-signed certificate (`tls_certificate`).
 
     def test_x(pages):
         url = pages.add("/a", body="<p>hello</p>")
@@ -11,7 +12,10 @@ connections and never reads or answers; `closed_url` a port where nothing listen
 """
 
 import gzip
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,7 +72,7 @@ Route = Page | Callable[[str], Page]
 
 
 class PagesServer:
-    def __init__(self):
+    def __init__(self, *, tls: ssl.SSLContext | None = None):
         self.routes: dict[str, Route] = {}
         self.hits: list[tuple[str, dict[str, str]]] = []  # (path with query, request headers), in order
         self.stopping = threading.Event()
@@ -76,12 +80,15 @@ class PagesServer:
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.httpd.pages = self
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def add(self, path: str, route: Route | None = None, **page) -> str:
         """Serve `route` (a Page, a function of the request path, or Page(**page)) at `path`; its URL."""
@@ -136,6 +143,33 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def pages():
     server = PagesServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory) -> tuple[str, str]:
+    """(certificate, key) files of a self-signed certificate for 127.0.0.1 and localhost, made by openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(  # noqa: S603
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def tls_pages(tls_certificate):
+    """Like `pages`, over HTTPS with the self-signed `tls_certificate` (trust it to fetch)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*tls_certificate)
+    server = PagesServer(tls=context)
     yield server
     server.close()
 

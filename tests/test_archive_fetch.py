@@ -12,6 +12,7 @@ from io import BytesIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests.adapters
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.fetch import Refused, check_url, fetch, media_type
@@ -303,6 +304,29 @@ def test_a_name_that_does_not_resolve_is_a_dns_error(resolve, connections):
     assert connections == []
 
 
+def test_https_is_fetched_with_the_certificate_verified(tls_pages, tls_certificate, monkeypatch):
+    url = tls_pages.add("/secure", body=ARTICLE)
+
+    untrusted = fetch(url)
+    assert untrusted.error_code == "connection" and "certificate verify failed" in untrusted.error
+
+    monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", tls_certificate[0])
+    trusted = fetch(url)
+    assert trusted.ok and trusted.body == ARTICLE.encode() and trusted.final_url == url
+    by_name = fetch(url.replace("127.0.0.1", "localhost"))
+    assert by_name.ok and by_name.hops[0].ip_address in {"127.0.0.1", "::1"}
+
+
+def test_the_deadline_cuts_a_slow_drip_over_https(tls_pages, tls_certificate, monkeypatch):
+    monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", tls_certificate[0])
+    url = tls_pages.add("/drip", body=b"z" * 400, drip=0.02)
+
+    fetched = fetch(url, timeout=0.5)
+
+    assert fetched.error_code == "timeout" and fetched.status == 200
+
+
+# Limits
 # Limits
 
 
