@@ -211,6 +211,14 @@ SAVE_PAGE_NOW_URL = os.environ.get("FACTCHECK_SAVE_PAGE_NOW_URL", "https://web.a
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 # Loopback addresses (127.0.0.0/8, ::1) may be fetched only with FACTCHECK_ALLOW_LOOPBACK=1: tests and local trials.
 ALLOW_LOOPBACK = env_bool("FACTCHECK_ALLOW_LOOPBACK")
+# Limits of one fetch (archive/fetch.py): the decoded body's size, the time to connect, the whole fetch's time
+# (redirects and a slow body included) and the redirects followed.
+CAPTURE_MAX_BYTES = int(os.environ.get("FACTCHECK_CAPTURE_MAX_BYTES", str(20 * 1024 * 1024)))
+CAPTURE_CONNECT_TIMEOUT = float(os.environ.get("FACTCHECK_CAPTURE_CONNECT_TIMEOUT", "5"))
+CAPTURE_TIMEOUT = float(os.environ.get("FACTCHECK_CAPTURE_TIMEOUT", "30"))
+CAPTURE_MAX_REDIRECTS = int(os.environ.get("FACTCHECK_CAPTURE_MAX_REDIRECTS", "10"))
+# A source that has failed to answer for this long counts as gone (archive/compare.py), not merely failed.
+GONE_AFTER = timedelta(days=float(os.environ.get("FACTCHECK_GONE_AFTER_DAYS", "14")))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
