@@ -130,7 +130,7 @@ def test_gone_and_failing_for_a_set_time(pages, settings):
     watch = Watch.objects.get(source=source)
     assert watch.failing_since == T0 + datetime.timedelta(hours=1)
     assert watch.since_cited == Change.FIRST  # one failure says nothing of the page
-    later = capture(source, at=T0 + settings.FACTCHECK_GONE_AFTER + datetime.timedelta(hours=2))
+    later = capture(source, at=T0 + settings.GONE_AFTER + datetime.timedelta(hours=2))
     assert later.change == Change.GONE
     assert Watch.objects.get(source=source).since_cited == Change.GONE
 
