@@ -1,9 +1,10 @@
 """The archive in the editors' admin: a source's captures and a diff between any two, "capture now", the
 "sources to look at" queue on the admin home, and a read-only list of every capture."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +15,7 @@ from claims.admin import SourceAdmin as RecordSourceAdmin
 from claims.models import Source
 
 from . import compare, services
+from .fetch import Refused, check_url
 from .models import Capture, Change
 
 CAPTURES_SHOWN = 50
@@ -34,11 +36,24 @@ class OriginalFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SourceForm(forms.ModelForm):
+    """A source's URL is fetched: one that could never be (another scheme, a private address) is refused here."""
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            check_url(url)
+        except Refused as refused:
+            raise ValidationError(f"This URL cannot be captured: {refused}", code=refused.code) from None
+        return url
+
+
 admin.site.unregister(Source)
 
 
 @admin.register(Source)
 class SourceAdmin(RecordSourceAdmin):
+    form = SourceForm
     change_form_template = "admin/archive/source/change_form.html"
     list_display = [*RecordSourceAdmin.list_display, "original"]
     list_filter = [*RecordSourceAdmin.list_filter, OriginalFilter]

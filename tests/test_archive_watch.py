@@ -50,7 +50,7 @@ class Pages:
 
 
 @pytest.fixture
-def pages(monkeypatch):
+def fake_fetch(monkeypatch):
     fake = Pages()
     monkeypatch.setattr(services, "fetch", fake)
     return fake
@@ -79,9 +79,9 @@ def cited_source(**fields):
     return source
 
 
-def test_a_capture_fills_only_the_fields_the_editor_left_empty(pages, editor):
+def test_a_capture_fills_only_the_fields_the_editor_left_empty(fake_fetch, editor):
     source = record.source_create(by=editor, url="https://news.example.org/leak", publisher="Our own name")
-    pages.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = PAGE
     done = capture(source)
     source.refresh_from_db()
     assert done.state == Capture.State.DONE and done.http_status == 200
@@ -103,15 +103,15 @@ def test_source_fill_blanks_never_overwrites(editor):
         record.source_fill_blanks(source=source, by=editor, notes="x")
 
 
-def test_every_capture_is_kept_and_classified_against_the_last(pages):
+def test_every_capture_is_kept_and_classified_against_the_last(fake_fetch):
     source = cited_source()
-    pages.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = PAGE
     first = capture(source)
     assert first.change == Change.FIRST
     assert capture(source).change == Change.UNCHANGED
-    pages.answers[source.url] = PAGE.replace("on Tuesday", "on Tuesday evening")
+    fake_fetch.answers[source.url] = PAGE.replace("on Tuesday", "on Tuesday evening")
     assert capture(source).change == Change.CHANGED
-    pages.answers[source.url] = REWRITTEN
+    fake_fetch.answers[source.url] = REWRITTEN
     drifted = capture(source)
     assert drifted.change == Change.DRIFTED
     assert Capture.objects.filter(source=source).count() == 4
@@ -120,11 +120,11 @@ def test_every_capture_is_kept_and_classified_against_the_last(pages):
     assert list(services.sources_to_look_at()) == [watch]
 
 
-def test_gone_and_failing_for_a_set_time(pages, settings):
+def test_gone_and_failing_for_a_set_time(fake_fetch, settings):
     source = cited_source()
-    pages.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = PAGE
     capture(source, at=T0)
-    pages.answers[source.url] = failed(source.url)
+    fake_fetch.answers[source.url] = failed(source.url)
     one = capture(source, at=T0 + datetime.timedelta(hours=1))
     assert one.change == Change.FAILED and one.error == "no answer within 30 s"
     watch = Watch.objects.get(source=source)
@@ -135,15 +135,15 @@ def test_gone_and_failing_for_a_set_time(pages, settings):
     assert Watch.objects.get(source=source).since_cited == Change.GONE
 
 
-def test_a_source_changed_signal_once_per_change(pages, django_capture_on_commit_callbacks):
+def test_a_source_changed_signal_once_per_change(fake_fetch, django_capture_on_commit_callbacks):
     source = cited_source()
     heard = []
     source_changed.connect(lambda sender, **kw: heard.append(kw["change"]), weak=False, dispatch_uid="test-heard")
     try:
-        pages.answers[source.url] = PAGE
+        fake_fetch.answers[source.url] = PAGE
         with django_capture_on_commit_callbacks(execute=True):
             capture(source)
-        pages.answers[source.url] = REWRITTEN
+        fake_fetch.answers[source.url] = REWRITTEN
         with django_capture_on_commit_callbacks(execute=True):
             capture(source)
             capture(source)  # still drifted: not news
@@ -152,13 +152,13 @@ def test_a_source_changed_signal_once_per_change(pages, django_capture_on_commit
     assert heard == [Change.DRIFTED]
 
 
-def test_a_capture_task_run_twice_records_once(pages):
+def test_a_capture_task_run_twice_records_once(fake_fetch):
     source = cited_source()
-    pages.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = PAGE
     made = services.capture_request(source=source, reason=Capture.Reason.ASKED, run=False)
     services.capture_run(made.pk)
     again = services.capture_run(made.pk)
-    assert again.pk == made.pk and pages.calls == [source.url]
+    assert again.pk == made.pk and fake_fetch.calls == [source.url]
     assert Capture.objects.filter(source=source).count() == 1
     assert Watch.objects.get(source=source).checks == 1
 
@@ -225,12 +225,12 @@ def test_a_ticks_cost_is_bounded_by_the_sources_due(django_assert_max_num_querie
     assert tick_queries(2) == tick_queries(60)
 
 
-def test_check_sources_all_checks_every_cited_source_here(pages):
+def test_check_sources_all_checks_every_cited_source_here(fake_fetch):
     cited, uncited = cited_source(), SourceFactory()
-    pages.answers[cited.url] = PAGE
+    fake_fetch.answers[cited.url] = PAGE
     out = io.StringIO()
     call_command("check_sources", "--all", stdout=out)
-    assert pages.calls == [cited.url] and uncited.url not in pages.calls
+    assert fake_fetch.calls == [cited.url] and uncited.url not in fake_fetch.calls
     assert "Checked 1 source(s): 1 first capture." in out.getvalue()
     out = io.StringIO()
     call_command("check_sources", stdout=out)
@@ -246,9 +246,9 @@ def test_check_sources_can_hand_the_work_to_the_workers(django_capture_on_commit
     assert len(default_task_backend.results) == 1
 
 
-def test_save_page_now_records_the_copy_unless_an_editor_set_one(pages):
+def test_save_page_now_records_the_copy_unless_an_editor_set_one(fake_fetch):
     source = SourceFactory(archive_url="")
-    pages.answers[services.settings.SAVE_PAGE_NOW_URL + source.url] = Fetched(
+    fake_fetch.answers[services.settings.SAVE_PAGE_NOW_URL + source.url] = Fetched(
         url="", final_url="https://web.archive.org/web/20261102090000/" + source.url, hops=[], status=200,
         content_type="text/html", charset=None, body=b"", started_at=T0, elapsed=1.0,
     )  # fmt: skip

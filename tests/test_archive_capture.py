@@ -1,0 +1,139 @@
+"""Capture end to end, against pages served on 127.0.0.1 (tests/pages_server.py): a source added by its URL is
+fetched by its task, its WARC read back, its blanks filled; the watch sees a page change, drift, move and go; a
+bad page ends as a failed capture and the work goes on; a capture that cannot be recorded is retried."""
+
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from warcio.archiveiterator import ArchiveIterator
+
+from archive import services, warc
+from archive.models import Capture, Change, Watch
+from background.models import TaskFailure
+from claims.models import Source
+from tests.factories import EvidenceFactory, StatementFactory
+from tests.helpers import form_data, run_tasks
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Artists leak Sora</title>
+<meta name="author" content="Kylie Robison"><meta property="og:site_name" content="The Example">
+<meta property="article:published_time" content="2024-11-26"></head><body><main><article><h1>Artists leak Sora</h1>
+<p>A group of artists in the early-access program said on Tuesday that they leaked access to the video model in
+protest against how the program treats artists. The company would not confirm whether the leak was authentic.</p>
+<p>The company said participation is voluntary, with no obligation to give feedback or use the tool.</p>
+</article></main></body></html>"""
+
+REWRITTEN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paused</title></head><body><main>
+<p>This Space has been paused by its owner. Head to the community tab to ask the author to restart it; the files
+are still there but its application is not running, and nothing here can be used any more.</p></main></body></html>"""
+
+
+def test_an_editor_adds_a_source_by_its_url_and_sees_it_captured(pages, editor_client):
+    url = pages.add("/leak", body=ARTICLE)
+    add = reverse("admin:claims_source_add")
+    response = editor_client.post(add, {**form_data(editor_client.get(add)), "url": url})
+    assert response.status_code == 302
+    assert run_tasks() == 1
+
+    source = Source.objects.get(url=url)
+    capture = source.captures.get()
+    assert capture.state == Capture.State.DONE and capture.change == Change.FIRST
+    assert (capture.http_status, capture.content_type, capture.final_url) == (200, "text/html", url)
+    assert source.title == "Artists leak Sora" and source.author == "Kylie Robison"
+    assert source.publisher == "The Example" and str(source.published_on) == "2024-11-26"
+    assert sorted(capture.filled_fields) == ["author", "published_on", "publisher", "title"]
+    assert "leaked access to the video model" in capture.text and len(capture.fingerprint) == 16
+
+    # The WARC holds the request and the response; its body is the one whose SHA-256 is recorded.
+    data = capture.warc.read()
+    records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(io.BytesIO(data))]
+    assert ("request", url) in records and ("response", url) in records
+    body = warc.read_final_body(data)
+    assert body == ARTICLE.encode() and hashlib.sha256(body).hexdigest() == capture.sha256 and capture.size == len(body)
+
+    page = editor_client.get(reverse("admin:claims_source_change", args=[source.pk])).content.decode()
+    assert "Filled in from the capture" in page and "First capture" in page
+
+
+def test_what_an_editor_wrote_is_never_overwritten(pages, editor_client):
+    url = pages.add("/leak", body=ARTICLE)
+    add = reverse("admin:claims_source_add")
+    editor_client.post(add, {**form_data(editor_client.get(add)), "url": url, "title": "Our own headline"})
+    run_tasks()
+    source = Source.objects.get(url=url)
+    assert source.title == "Our own headline" and source.author == "Kylie Robison"
+    assert "title" not in source.captures.get().filled_fields
+
+
+def test_an_unsafe_url_is_refused_at_the_form(editor_client):
+    add = reverse("admin:claims_source_add")
+    response = editor_client.post(add, {**form_data(editor_client.get(add)), "url": "http://10.0.0.1/admin"})
+    assert response.status_code == 200
+    assert "private" in " ".join(response.context["adminform"].form.errors["url"])
+    assert not Source.objects.exists()
+
+
+def test_the_watch_sees_a_page_change_drift_move_and_go(pages, editor):
+    source = services_source(pages.add("/story", body=ARTICLE), editor)
+    run_tasks()
+
+    def check():
+        call_command("check_sources", "--all", stdout=io.StringIO())
+        return source.captures.order_by("-requested_at", "-pk").first()
+
+    assert check().change == Change.UNCHANGED
+    pages.add("/story", body=ARTICLE.replace("on Tuesday", "on Tuesday evening"))
+    assert check().change == Change.CHANGED
+    pages.add("/story", body=REWRITTEN)
+    assert check().change == Change.DRIFTED
+    elsewhere = pages.add("/elsewhere", body=REWRITTEN)
+    pages.add("/story", status=301, location=elsewhere)
+    moved = check()
+    assert moved.change == Change.MOVED and moved.final_url == elsewhere
+    pages.add("/story", status=404, body="Not found")
+    assert check().change == Change.GONE
+    watch = Watch.objects.get(source=source)
+    assert watch.since_cited == Change.GONE and watch.baseline.change == Change.FIRST
+    assert source.captures.count() == 6
+
+
+def test_bad_pages_end_as_failed_captures_and_the_work_goes_on(pages, editor, settings, silent_url):
+    settings.CAPTURE_TIMEOUT = 1
+    settings.CAPTURE_MAX_BYTES = 1000
+    big = services_source(pages.add("/big", body="x" * 5000), editor)
+    silent = services_source(silent_url, editor)
+    loop = services_source(pages.add("/loop", status=302, location="/loop"), editor)
+    fine = services_source(pages.add("/fine", body=ARTICLE), editor)
+    assert run_tasks() == 4
+    outcome = {s.pk: s.captures.get() for s in (big, silent, loop, fine)}
+    assert (outcome[big.pk].change, outcome[big.pk].error_code) == (Change.FAILED, "too_large")
+    assert (outcome[silent.pk].change, outcome[silent.pk].error_code) == (Change.FAILED, "timeout")
+    assert (outcome[loop.pk].change, outcome[loop.pk].error_code) == (Change.FAILED, "too_many_redirects")
+    assert all(outcome[s.pk].error for s in (big, silent, loop))
+    assert outcome[fine.pk].change == Change.FIRST
+
+
+def test_a_capture_that_cannot_be_recorded_is_retried_then_given_up(pages, editor, monkeypatch):
+    source = services_source(pages.add("/a", body=ARTICLE), editor)
+
+    def broken(*args, **kwargs):
+        raise OSError("the capture storage is full")
+
+    monkeypatch.setattr(services, "_read", broken)
+    assert run_tasks(raise_errors=False) == 1
+    failure = TaskFailure.objects.get()
+    assert failure.task_path == "archive.tasks.capture_source" and "storage is full" in failure.message
+    assert failure.retry_at is not None and not failure.gave_up
+    assert source.captures.get().state == Capture.State.PENDING  # nothing half-recorded
+
+
+def services_source(url, editor):
+    from claims import services as record
+
+    source = record.source_create(by=editor, url=url, title="A cited page")
+    EvidenceFactory(statement=StatementFactory(source=source))
+    return source
