@@ -24,7 +24,7 @@ from claims.filters import (
     TopicFilter,
 )
 from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
-from exchange.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
+from exchange.claimreview import CLAIMREVIEW_DEFER, CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
 from exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
 from factcheck.cache import CachedReadsMixin
 from factcheck.conditional import conditional, etag_for, if_match
@@ -306,7 +306,11 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
             return queryset  # related objects by id: no joins; s.ClaimListSerializer reads the topic ids
         queryset = queryset.select_related("claimant", "first_appearance").prefetch_related("topics")
         if self.action == "claimreview":
-            return queryset.select_related(*CLAIMREVIEW_SELECT).prefetch_related(*CLAIMREVIEW_PREFETCH)
+            return (
+                queryset.select_related(*CLAIMREVIEW_SELECT)
+                .defer(*CLAIMREVIEW_DEFER)
+                .prefetch_related(*CLAIMREVIEW_PREFETCH)
+            )
         evidence = Evidence.objects.select_related("statement__source", "statement__speaker")
         return queryset.prefetch_related(Prefetch("evidence", queryset=evidence), "verdict_changes", "public_notes")
 
