@@ -77,3 +77,29 @@ def token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
+
+
+# The source archive
+
+
+def warc_of(url: str, body: bytes, *, content_type: str = "text/html; charset=utf-8", gzip: bool = True) -> bytes:
+    """A WARC file holding one HTTP response with body, written with warcio as the archive writes them."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = BytesIO()
+    writer = WARCWriter(out, gzip=gzip)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers))
+    return out.getvalue()
+
+
+def with_warc(capture, body: bytes, **options):
+    """The capture with a WARC file of body saved into the captures storage."""
+    from django.core.files.base import ContentFile
+
+    suffix = ".warc.gz" if options.get("gzip", True) else ".warc"
+    capture.warc.save(f"{capture.key}{suffix}", ContentFile(warc_of(capture.url, body, **options)))
+    return capture
