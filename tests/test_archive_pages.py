@@ -405,3 +405,14 @@ def test_archive_pages_run_a_fixed_number_of_queries(client, django_assert_max_n
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200, url
     assert html(client.get(story["claim"].get_absolute_url())).count("The original of this source is gone") == n
+
+
+def test_a_source_added_by_its_url_alone_is_named_by_its_url_until_it_has_a_title(editor_client):
+    source = SourceFactory(title="", url="https://news.example.org/untitled")
+    claim = ClaimFactory(first_appearance=source)
+    EvidenceFactory(claim=claim, statement=StatementFactory(source=source))
+    named = f'<a href="{source.get_absolute_url()}">https://news.example.org/untitled</a>'
+    assert html(editor_client.get(claim.get_absolute_url())).count(named) == 2  # first appearance, evidence
+    assert "<h1>https://news.example.org/untitled</h1>" in html(editor_client.get(source.get_absolute_url()))
+    capture = CaptureFactory(source=source)
+    assert "<h1>https://news.example.org/untitled</h1>" in html(editor_client.get(capture.get_absolute_url()))
