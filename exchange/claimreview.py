@@ -4,16 +4,28 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 
+from archive import reading
 from claims import verdicts
 from claims.models import Claim, Evidence, Speaker, Status
 
 # So that no text inside can close the <script> element it is embedded in.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
-# What callers prefetch so that building a review runs no further queries.
-CLAIMREVIEW_PREFETCH = ["evidence__statement__source", "claimant__affiliation"]
-CLAIMREVIEW_SELECT = ["claimant", "first_appearance"]
+# What callers select, defer and prefetch so that building a review runs no further queries: each source with the
+# copy that was cited (archivedAt), without its text.
+CLAIMREVIEW_PREFETCH = [
+    Prefetch(
+        "evidence",
+        queryset=Evidence.objects.select_related(reading.cited_path("statement__source")).defer(
+            *reading.cited_defer("statement__source")
+        ),
+    ),
+    "claimant__affiliation",
+]
+CLAIMREVIEW_SELECT = ["claimant", reading.cited_path("first_appearance")]
+CLAIMREVIEW_DEFER = reading.cited_defer("first_appearance")
 
 
 def canonical_url(obj) -> str:
@@ -45,6 +57,9 @@ def _work(source) -> dict:
         data["datePublished"] = source.published_on.isoformat()
     if source.publisher:
         data["publisher"] = {"@type": "Organization", "name": source.publisher}
+    cited = reading.cited_copy(source)
+    if cited is not None and not cited.is_demo_stand_in:  # a demo's stand-in is no copy of the source
+        data["archivedAt"] = reading.archived_at(source)
     return data
 
 

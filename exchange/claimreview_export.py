@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from claims import verdicts
 from claims.models import Claim
-from exchange.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
+from exchange.claimreview import CLAIMREVIEW_DEFER, CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
 
 
 def exportable_claims():
@@ -16,6 +16,7 @@ def exportable_claims():
         Claim.objects.published()
         .filter(verdict__in=verdicts.EXPORTED)
         .select_related(*CLAIMREVIEW_SELECT)
+        .defer(*CLAIMREVIEW_DEFER)
         .prefetch_related(*CLAIMREVIEW_PREFETCH)
         .order_by("-id")
     )

@@ -374,6 +374,9 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "claims.models.Source.Kind",
         "VerdictChangeKindEnum": "claims.models.VerdictChange.Kind",
         "PublicNoteKindEnum": "claims.models.PublicNote.Kind",
+        "CaptureChangeEnum": "archive.models.Change",
+        "CaptureStateEnum": "archive.models.Capture.State",
+        "CaptureReasonEnum": "archive.models.Capture.Reason",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [

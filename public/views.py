@@ -8,14 +8,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from archive import reading
+from archive.models import Capture
 from claims import public_record, verdicts
 from claims.models import (
     Claim,
@@ -53,6 +56,10 @@ PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 LIST_COUNT_LIMIT = 1000
 HOME_LATEST = 8
 DETAIL_LIST_LIMIT = 50
+# A source page lists this many of its newest captures; the API lists them all.
+CAPTURES_SHOWN = 20
+# A capture's WARC file never changes once written.
+WARC_MAX_AGE = 24 * 3600
 RELATED_LIMIT = 5
 PUBLIC_MAX_AGE = 60
 # A share image's address carries its fingerprint (?v=), so a changed claim gets a new address.
@@ -315,8 +322,15 @@ def _evidence_groups(claim) -> dict:
 
 @reader_page
 def claim_detail(request, slug):
-    evidence = Evidence.objects.select_related("statement__source", "statement__speaker")
-    claims = Claim.objects.visible_to(request.user).select_related("claimant__affiliation", "first_appearance")
+    # With each source the copy that was cited (without its text): the notices, the links, ClaimReview's archivedAt.
+    evidence = Evidence.objects.select_related(reading.cited_path("statement__source"), "statement__speaker").defer(
+        *reading.cited_defer("statement__source")
+    )
+    claims = (
+        Claim.objects.visible_to(request.user)
+        .select_related("claimant__affiliation", reading.cited_path("first_appearance"))
+        .defer(*reading.cited_defer("first_appearance"))
+    )
     claim = get_object_or_404(
         claims.prefetch_related(
             Prefetch("evidence", queryset=evidence),
@@ -346,6 +360,7 @@ def claim_detail(request, slug):
             "checked_by": public_record.checked_by(claim, changes=changes, notes=notes) if claim.published_at else [],
             "related": list(related),
             "claimreview_json": to_script_json(review) if review else "",
+            "demo_stand_in": reading.DEMO_STAND_IN,
             "meta": {
                 "title": f"{rating}: {Truncator(claim.text).chars(90)}",
                 # The claim and what we found: no two claims share it, as "rated Mixed" alone would.
@@ -425,28 +440,121 @@ def _statements_with_claims(statements, user):
     return statements.prefetch_related(Prefetch("evidence", queryset=visible_evidence))
 
 
+def _visible_sources(user):
+    """The sources the user may see, with the copy that was cited (without its text) selected along."""
+    return Source.objects.visible_to(user).select_related(reading.cited_path()).defer(*reading.cited_defer())
+
+
 @reader_page
 def source_detail(request, pk):
-    source = get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
+    source = get_object_or_404(_visible_sources(request.user), pk=pk)
     statements = _statements_with_claims(
         source.statements.visible_to(request.user).select_related("speaker"), request.user
     )[:DETAIL_LIST_LIMIT]
     first_of = _card_claims(Claim.objects.visible_to(request.user).filter(first_appearance=source))[:DETAIL_LIST_LIMIT]
+    captures = list(source.captures.defer(*reading.HEAVY).order_by("-requested_at", "-id")[: CAPTURES_SHOWN + 1])
+    more_captures = len(captures) > CAPTURES_SHOWN
+    captures = captures[:CAPTURES_SHOWN]
+    cited = reading.cited_copy(source)
+    # The copy that was cited, else the newest capture with a page that answered.
+    archived = cited or next((c for c in captures if c.is_readable and c.http_status < 400), None)
+    title = source.title or source.url
     return render(
         request,
         "claims/source_detail.html",
         {
             "source": source,
+            "source_title": title,
             "statements": list(statements),
             "first_of": list(first_of),
+            "captures": captures,
+            "more_captures": more_captures,
+            "captures_shown": CAPTURES_SHOWN,
+            "cited": cited,
+            "archived": archived,
+            "notice": reading.original_notice(source),
+            "demo_stand_in": reading.DEMO_STAND_IN,
             "meta": {
-                "title": Truncator(source.title).chars(90),
+                "title": Truncator(title).chars(90),
                 "description": f"{source.get_kind_display()}"
                 + (f" by {source.publisher}" if source.publisher else "")
-                + ": the statements we cite from it and the claims they bear on.",
+                + ": the statements we cite from it, the claims they bear on, and our archived copies of it.",
             },
         },
     )
+
+
+def _capture_of(request, pk: int, capture: int) -> Capture:
+    """A capture of a source the user may see; a 404 for any other (another source's, a draft's)."""
+    source = get_object_or_404(_visible_sources(request.user), pk=pk)
+    found = get_object_or_404(Capture.objects.filter(source=source), pk=capture)
+    found.source = source
+    return found
+
+
+@reader_page
+def capture_detail(request, pk, capture):
+    capture = _capture_of(request, pk, capture)
+    source = capture.source
+    title = source.title or source.url
+    when = formats.date_format(timezone.localtime(capture.captured_at or capture.requested_at), "j F Y")
+    cited = reading.cited_copy(source)
+    metadata = capture.metadata if isinstance(capture.metadata, dict) else {}
+    return render(
+        request,
+        "claims/capture_detail.html",
+        {
+            "source": source,
+            "source_title": title,
+            "capture": capture,
+            "is_cited": cited is not None and cited.pk == capture.pk,
+            "cited": cited,
+            "what_happened": reading.what_happened(capture),
+            "paragraphs": reading.paragraphs(capture.text) if capture.is_readable else [],
+            "language": reading.language(capture),
+            "page_said": [(label, metadata[name]) for name, label in reading.METADATA_LABELS if metadata.get(name)],
+            "notice": reading.original_notice(source),
+            "demo_stand_in": reading.DEMO_STAND_IN,
+            "meta": {
+                "title": Truncator(f"Archived copy of {title}, {when}").chars(90),
+                "description": Truncator(
+                    f"Our capture of {capture.url} on {when}: the text the page held, its HTTP status, "
+                    "SHA-256 and fingerprint, and the WARC file to download."
+                ).chars(200),
+            },
+        },
+    )
+
+
+@require_safe
+def capture_warc(request, pk, capture):
+    """A capture's WARC file, only as a download: its HTML or script must never run on our origin."""
+    capture = _capture_of(request, pk, capture)
+    if not capture.warc:
+        raise Http404("This capture has no WARC file.")
+    etag = f'"{capture.key}"'
+    response = not_modified(request, etag)
+    if response is None:
+        try:
+            body = capture.warc.open("rb")
+        except OSError as exc:
+            raise Http404("This capture's WARC file is missing.") from exc
+        suffix = ".warc.gz" if capture.warc.name.endswith(".gz") else ".warc"
+        response = FileResponse(
+            body,
+            as_attachment=True,
+            filename=f"source-{capture.source_id}-capture-{capture.pk}{suffix}",
+            content_type="application/warc",
+        )
+    response["ETag"] = etag
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    if can_see_unpublished(request.user):
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+    else:
+        patch_cache_control(response, public=True, max_age=WARC_MAX_AGE)
+    return response
 
 
 @reader_page

@@ -20,6 +20,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from claims.models import Verdict
 from factcheck.wsgi import application
 from tests.factories import (
+    CaptureFactory,
     ClaimFactory,
     EvidenceFactory,
     PublishedClaimFactory,
@@ -74,8 +75,20 @@ def _resource(context) -> str:
 
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
-    known = KNOWN.get(_resource(context))
-    if not known or not path_parameters:
+    if not path_parameters:
+        return st.just(path_parameters)
+    if set(path_parameters) == {"source_id", "id"}:  # a source's capture: pairs that belong together
+        pairs = KNOWN.get("captures")
+        if not pairs:
+            return st.just(path_parameters)
+        return st.one_of(
+            st.just(path_parameters), st.sampled_from(pairs).map(lambda pair: {"source_id": pair[0], "id": pair[1]})
+        )
+    if "source_id" in path_parameters:
+        known = [(pk, pk) for pk, _ in KNOWN.get("sources", [])]
+    else:
+        known = KNOWN.get(_resource(context))
+    if not known:
         return st.just(path_parameters)
     (name,) = path_parameters
     return st.one_of(
@@ -122,6 +135,11 @@ def content(db, settings):
     draft_evidence = EvidenceFactory(claim=draft)
     unused = StatementFactory()
     speakers = [published.claimant, draft.claimant, SpeakerFactory(name="Unused speaker")]
+    captures = [
+        CaptureFactory(source=public_evidence.statement.source),
+        CaptureFactory(source=public_evidence.statement.source, state="pending", change="", http_status=None),
+        CaptureFactory(source=draft_evidence.statement.source),
+    ]
     KNOWN.clear()
     KNOWN.update(
         {
@@ -131,6 +149,7 @@ def content(db, settings):
             "statements": [(s.pk, s.pk) for s in (public_evidence.statement, draft_evidence.statement, unused)],
             "sources": [(s.source_id, s.source_id) for s in (public_evidence.statement, unused)],
             "evidence": [(e.pk, e.pk) for e in (public_evidence, draft_evidence)],
+            "captures": [(c.source_id, c.pk) for c in captures],
         }
     )
     yield

@@ -77,6 +77,23 @@ def _migration_groups_in_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def _captures_in_tmp_path(settings, tmp_path, monkeypatch):
+    """Captured WARC files go to this test's own directory, never to the project's media/."""
+    from django.core.files.storage import storages
+
+    from archive.models import Capture
+
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "captures": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}},
+    }
+    # The field made its storage once, when the model was loaded: point it at the new one.
+    monkeypatch.setattr(Capture._meta.get_field("warc"), "storage", storages["captures"])
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """The real hasher is slow by design; tests only need passwords to check."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -136,3 +136,29 @@ def _commit_enqueues() -> None:
         connection.run_on_commit = [e for e in connection.run_on_commit if not isinstance(e[1], EnqueueOnCommit)]
         for _savepoints, callback, _robust in waiting:
             callback()
+
+
+# The source archive
+
+
+def warc_of(url: str, body: bytes, *, content_type: str = "text/html; charset=utf-8", gzip: bool = True) -> bytes:
+    """A WARC file holding one HTTP response with body, written with warcio as the archive writes them."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = BytesIO()
+    writer = WARCWriter(out, gzip=gzip)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers))
+    return out.getvalue()
+
+
+def with_warc(capture, body: bytes, **options):
+    """The capture with a WARC file of body saved into the captures storage."""
+    from django.core.files.base import ContentFile
+
+    suffix = ".warc.gz" if options.get("gzip", True) else ".warc"
+    capture.warc.save(f"{capture.key}{suffix}", ContentFile(warc_of(capture.url, body, **options)))
+    return capture

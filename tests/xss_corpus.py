@@ -8,9 +8,11 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 
+from archive.models import Change, Watch
 from claims import services
 from claims.models import Evidence, Source, Verdict
 from tests.factories import (
+    CaptureFactory,
     ClaimFactory,
     EvidenceFactory,
     ReviewerFactory,
@@ -31,7 +33,8 @@ def load_payloads() -> list[str]:
 
 PAYLOADS = load_payloads()
 
-# Every field a user (editor, reviewer, importer, API client) can write that readers may see.
+# Every field a user (editor, reviewer, importer, API client) can write that readers may see, and what a captured
+# page (anyone on the web) puts into its capture.
 FIELDS = [
     "claim.text",
     "claim.summary (Markdown)",
@@ -55,6 +58,10 @@ FIELDS = [
     "topic.name",
     "topic.slug (derived from the name)",
     "retraction reason",
+    "capture.text (a captured page's main text)",
+    "capture.metadata (what a captured page says of itself)",
+    "capture.final_url",
+    "capture.change_reason",
 ]
 
 
@@ -75,6 +82,7 @@ class Corpus:
     sources: list = field(default_factory=list)
     speakers: list = field(default_factory=list)
     topics: list = field(default_factory=list)
+    captures: list = field(default_factory=list)  # (payload, the capture of the source that was cited)
     fields_written: int = 0
     supporting: int = 0  # plain supporting statements added so that a claim meets the publishing standards
 
@@ -111,7 +119,15 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
             # The publishing standards want a current statement that supports or refutes the claim.
             EvidenceFactory(claim=claim, statement=StatementFactory(source=source, speaker=speaker), stance="supports")
             corpus.supporting += 1
-        for obj in (topic, speaker, source, statement, claim, evidence):
+        capture = CaptureFactory(
+            source=source,
+            text=f"{payload}\n{payload}",
+            metadata={"title": payload, "author": payload, "publisher": payload, "language": payload},
+            final_url=payload_url(i, payload) + "/final",
+            change_reason=payload,
+        )
+        Watch.objects.create(source=source, baseline=capture, last=capture, since_cited=Change.DRIFTED)
+        for obj in (topic, speaker, source, statement, claim, evidence, capture):
             try:
                 obj.full_clean()  # what the admin, the API and the importers would refuse never gets here
             except ValidationError as exc:
@@ -131,5 +147,6 @@ def build_corpus(payloads=PAYLOADS, by=None) -> Corpus:
         corpus.sources.append((payload, source))
         corpus.speakers.append((payload, speaker))
         corpus.topics.append((payload, topic))
+        corpus.captures.append((payload, capture))
         corpus.fields_written += len(FIELDS)
     return corpus

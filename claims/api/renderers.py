@@ -1,7 +1,7 @@
 """Renderers of the API: JSON through orjson, and the browsable API under the site's Content Security Policy."""
 
 import orjson
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 
 
 def dumps(data, *, sort_keys: bool = False) -> bytes:
@@ -32,3 +32,14 @@ class ApiBrowsableRenderer(BrowsableAPIRenderer):
         context = super().get_context(*args, **kwargs)
         context["code_style"] = None
         return context
+
+
+class PlainTextRenderer(BaseRenderer):
+    """Text as text/plain in UTF-8 (a capture's extracted text); errors go out as JSON (ApiViewMixin)."""
+
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return str(data or "").encode(self.charset)

@@ -3,7 +3,9 @@
 import copy
 from collections.abc import Mapping
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.urls import reverse
@@ -14,6 +16,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
+from archive import fetch, reading
+from archive.models import Capture, Change
 from claims import public_record, services, verdicts, workflow
 from claims.models import (
     Claim,
@@ -186,11 +190,132 @@ class SpeakerSerializer(ApiModelSerializer):
         return value
 
 
+def _absolute(serializer, path: str) -> str:
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+class CaptureSerializer(serializers.ModelSerializer):
+    """One capture of a source: a fetch of its URL, what came back, and how it compares with the one before."""
+
+    change = serializers.ChoiceField(
+        choices=Change.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Against the source's last good capture: first, unchanged, changed (bytes differ, text alike), "
+        "drifted (text differs), moved (redirects elsewhere), gone (404/410, or failing for long), failed (no "
+        "answer; see error); empty while pending.",
+    )
+    final_url = serializers.CharField(
+        read_only=True, help_text="Where the URL led after redirects; empty while pending or without an answer."
+    )
+    metadata = serializers.DictField(
+        read_only=True, help_text="What the page said of itself: title, author, publisher, dates, language."
+    )
+    filled_fields = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The source's fields that were empty and were filled from this capture.",
+    )
+    html_url = serializers.SerializerMethodField(
+        help_text="The public page of this capture: its extracted text (escaped), dates, digests and metadata."
+    )
+    text_url = serializers.SerializerMethodField(
+        help_text="The extracted main text as text/plain; null while pending, or when the fetch failed."
+    )
+    warc_url = serializers.SerializerMethodField(
+        help_text="The WARC file of the request and response, as a download (application/warc); null without one."
+    )
+
+    class Meta:
+        model = Capture
+        fields = [
+            "id",
+            "source",
+            "url",
+            "requested_at",
+            "captured_at",
+            "state",
+            "reason",
+            "change",
+            "change_reason",
+            "http_status",
+            "content_type",
+            "size",
+            "sha256",
+            "fingerprint",
+            "final_url",
+            "metadata",
+            "filled_fields",
+            "error_code",
+            "error",
+            "is_demo_stand_in",
+            "html_url",
+            "text_url",
+            "warc_url",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "source": {"help_text": "The id of the source."},
+            "is_demo_stand_in": {
+                "help_text": f"True for the demo's shipped pages: a {reading.DEMO_STAND_IN}.",
+            },
+        }
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, capture) -> str:
+        return settings.SITE_URL + capture.get_absolute_url()
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_text_url(self, capture) -> str | None:
+        if not capture.is_readable:
+            return None
+        path = reverse("api:source-capture-text", kwargs={"source_id": capture.source_id, "id": capture.pk})
+        return _absolute(self, path)
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_warc_url(self, capture) -> str | None:
+        return settings.SITE_URL + capture.get_warc_url() if capture.warc else None
+
+
+FILLED_FROM_CAPTURE = {
+    "type": "object",
+    "nullable": True,
+    "required": ["capture", "captured_at", "fields"],
+    "properties": {
+        "capture": {"type": "integer", "description": "The id of the capture that filled them."},
+        "captured_at": {"type": "string", "format": "date-time", "nullable": True},
+        "fields": {"type": "array", "items": {"type": "string"}, "description": "The source's fields it filled."},
+    },
+}
+
+
+ORIGINAL_STATUS = serializers.ChoiceField(choices=Change.choices, allow_null=True)
+
+
 class SourceSerializer(ApiModelSerializer):
     service_name = "source"
     create_service = staticmethod(services.source_create)
     update_service = staticmethod(services.source_update)
     delete_service = staticmethod(services.source_delete)
+
+    archived_at = serializers.SerializerMethodField(
+        help_text="Our page of the copy that was cited (the source's first good capture), with its text and WARC "
+        "download; null until there is one."
+    )
+    archived_is_demo_stand_in = serializers.SerializerMethodField(
+        help_text=f"True when the archived copy is a {reading.DEMO_STAND_IN}."
+    )
+    original_status = serializers.SerializerMethodField(
+        help_text="How the original stands against the copy that was cited, at its last check: first, unchanged, "
+        "changed (bytes differ, text alike), drifted (text differs), moved or gone; null before any check."
+    )
+    original_status_at = serializers.SerializerMethodField(help_text="When original_status last changed.")
+    captures_url = serializers.SerializerMethodField(help_text="The source's captures, newest first.")
+    filled_from_capture = serializers.SerializerMethodField(
+        help_text="The fields the newest capture that filled any filled in (fields an editor left empty), with that "
+        "capture's id and time; null when none did."
+    )
 
     class Meta:
         model = Source
@@ -207,14 +332,94 @@ class SourceSerializer(ApiModelSerializer):
             "notes",
             "created_at",
             "updated_at",
+            "archived_at",
+            "archived_is_demo_stand_in",
+            "original_status",
+            "original_status_at",
+            "captures_url",
+            "filled_from_capture",
         ]
-        extra_kwargs = {"notes": {"help_text": "Internal notes: shown to staff only."}}
+        extra_kwargs = {
+            "notes": {"help_text": "Internal notes: shown to staff only."},
+            "url": {
+                "help_text": "http or https. Alone, it is enough to add a source: a capture fills the title, "
+                "publisher, author and date an editor leaves empty."
+            },
+            "archive_url": {"help_text": "A copy kept elsewhere, e.g. on the Wayback Machine (archived_at is ours)."},
+        }
+
+    def validate_url(self, value):
+        if self.instance is not None and value == self.instance.url:
+            return value
+        if urlsplit(value).scheme.lower() not in ("http", "https"):
+            raise serializers.ValidationError("Give an http:// or https:// address: only web pages are captured.")
+        try:
+            fetch.check_url(value)
+        except fetch.Refused as exc:
+            raise serializers.ValidationError(str(exc), code=getattr(exc, "code", "refused")) from None
+        return value
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not can_see_unpublished(_user(self)):
             data.pop("notes", None)
         return data
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_archived_at(self, source) -> str | None:
+        return reading.archived_at(source)
+
+    def get_archived_is_demo_stand_in(self, source) -> bool:
+        cited = reading.cited_copy(source)
+        return bool(cited and cited.is_demo_stand_in)
+
+    @extend_schema_field(ORIGINAL_STATUS)
+    def get_original_status(self, source) -> str | None:
+        return reading.original_status(source)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_original_status_at(self, source):
+        watch = reading.watch_of(source)
+        changed = watch.changed_at if watch is not None else None
+        return serializers.DateTimeField().to_representation(changed) if changed else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_captures_url(self, source) -> str:
+        return _absolute(self, reverse("api:source-capture-list", kwargs={"source_id": source.pk}))
+
+    @extend_schema_field(FILLED_FROM_CAPTURE)
+    def get_filled_from_capture(self, source) -> dict | None:
+        found = getattr(source, "filled_captures", None)
+        if found is None:
+            found = list(filled_captures().filter(source=source)[:1])
+        if not found:
+            return None
+        capture = found[0]
+        when = serializers.DateTimeField().to_representation(capture.captured_at) if capture.captured_at else None
+        return {"capture": capture.pk, "captured_at": when, "fields": list(capture.filled_fields)}
+
+
+def filled_captures():
+    """Captures that filled some of their source's fields, newest first, without their text."""
+    return (
+        Capture.objects.filter(filled_fields__0__isnull=False)
+        .only("id", "source_id", "requested_at", "captured_at", "filled_fields")
+        .order_by("-requested_at", "-id")
+    )
+
+
+class SourceCreatedSerializer(SourceSerializer):
+    """A source just added, with the capture of its URL that was asked for."""
+
+    capture = CaptureSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The capture asked for when the source was added, pending until a worker fetches the URL; null "
+        "when capturing on save is off.",
+    )
+
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "capture"]
 
 
 class StatementSerializer(ApiModelSerializer):

@@ -9,6 +9,7 @@ app_name = "api"
 router = DefaultRouter()
 router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register(r"sources/(?P<source_id>[0-9]{1,18})/captures", views.CaptureViewSet, basename="source-capture")
 router.register("statements", views.StatementViewSet, basename="statement")
 router.register("speakers", views.SpeakerViewSet, basename="speaker")
 router.register("topics", views.TopicViewSet, basename="topic")

@@ -1,10 +1,21 @@
 """The REST API under /api/v1/ (see README "API")."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +23,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from archive import reading
+from archive import services as archive_services
+from archive.models import Capture
 from claims import services, verdicts, workflow
 from claims.filters import (
     ApiOrderingFilter,
@@ -24,7 +38,7 @@ from claims.filters import (
     TopicFilter,
 )
 from claims.models import Claim, Evidence, Source, Speaker, Statement, Topic
-from exchange.claimreview import CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
+from exchange.claimreview import CLAIMREVIEW_DEFER, CLAIMREVIEW_PREFETCH, CLAIMREVIEW_SELECT, claim_review
 from exchange.csv_export import ClaimCSVListMixin, ClaimCSVRenderer
 from factcheck.cache import CachedReadsMixin
 from factcheck.conditional import conditional, etag_for, if_match
@@ -34,7 +48,7 @@ from .exceptions import PreconditionFailed
 from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .parsers import ApiJSONParser
-from .renderers import ApiBrowsableRenderer, ApiJSONRenderer
+from .renderers import ApiBrowsableRenderer, ApiJSONRenderer, PlainTextRenderer
 from .throttling import AnonThrottle, UserThrottle
 
 SLUG_LOOKUP = r"[-a-zA-Z0-9_]+"
@@ -166,12 +180,16 @@ PUBLISHED_NOTE = (
 )
 
 
+ACTION_BODY_NOTE = " Any field not listed is refused (400)."
+
+
 def _described(
     name: str,
     plural: str,
     lookup: str,
     deleted: str = "409 while other objects still refer to it.",
     changed: str = "",
+    created: str = "",
 ):
     """Summaries and descriptions of the standard operations."""
     return extend_schema_view(
@@ -184,7 +202,9 @@ def _described(
             description=f"The response carries an ETag; send it back in If-None-Match to get 304 when the {name} "
             "has not changed, or in If-Match on a write so that you never overwrite someone else's change.",
         ),
-        create=extend_schema(summary=f"Create a {name}", description="Needs the add permission." + changed),
+        create=extend_schema(
+            summary=f"Create a {name}", description="Needs the add permission." + (created or changed)
+        ),
         update=extend_schema(
             summary=f"Replace a {name}",
             description="Needs the change permission. With If-Match, refused with 412 when the object changed."
@@ -226,13 +246,157 @@ class SpeakerViewSet(ApiModelViewSet):
         return Speaker.objects.visible_to(self.request.user)
 
 
-@_described("source", "sources", "id")
+# A capture asked for again while one is still waiting is that one: asking twice fetches once.
+CAPTURE_PENDING_REUSE = timedelta(hours=1)
+
+
+class CanAskForCapture(permissions.BasePermission):
+    message = "Asking for a capture needs the permission to change sources."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.has_perm("claims.change_source"))
+
+
+@_described(
+    "source",
+    "sources",
+    "id",
+    created=" The `url` alone is enough (http or https; 400 for any other, or an address that may not be fetched): "
+    "a capture of the page is asked for at once and answered in `capture`, pending; when a worker has fetched it, "
+    "the title, publisher, author and date an editor left empty are filled from the page (`filled_from_capture` "
+    "says which). A title is still needed to publish a claim that cites it.",
+)
 class SourceViewSet(ApiModelViewSet):
     serializer_class = s.SourceSerializer
     filterset_class = SourceFilter
 
     def get_queryset(self):
-        return Source.objects.visible_to(self.request.user)
+        # With each source its watch and the copy that was cited (without its text), and the capture that filled it.
+        return (
+            Source.objects.visible_to(self.request.user)
+            .select_related(reading.cited_path())
+            .defer(*reading.cited_defer())
+            .prefetch_related(Prefetch("captures", queryset=s.filled_captures(), to_attr="filled_captures"))
+        )
+
+    @extend_schema(responses={201: s.SourceCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        pending = Capture.objects.filter(source_id=response.data["id"], state=Capture.State.PENDING).first()
+        response.data["capture"] = (
+            s.CaptureSerializer(pending, context=self.get_serializer_context()).data if pending else None
+        )
+        return response
+
+    @extend_schema(
+        summary="Capture the source now",
+        description="Asks for a new capture of the source's URL: a worker fetches it, keeps a WARC file of the "
+        "exchange, the extracted text and its fingerprint, and compares it with the copy that was cited. Answers 202 "
+        "with the pending capture and its address in `Location`; while a capture of the source asked for in the last "
+        "hour is still waiting, that one is answered instead of asking again. Needs the permission to change "
+        "sources." + ACTION_BODY_NOTE,
+        request=s.EmptySerializer,
+        responses={202: s.CaptureSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="The capture in the API.",
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanAskForCapture])
+    def capture(self, request, pk=None):
+        source = self.get_object()
+        check_if_match(request, etag_for(self.representation(source)))
+        body = s.EmptySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        since = timezone.now() - CAPTURE_PENDING_REUSE
+        capture = source.captures.filter(state=Capture.State.PENDING, requested_at__gte=since).first()
+        if capture is None:
+            capture = archive_services.capture_request(source=source, reason=Capture.Reason.ASKED, by=request.user)
+        data = s.CaptureSerializer(capture, context=self.get_serializer_context()).data
+        location = request.build_absolute_uri(
+            reverse("api:source-capture-detail", kwargs={"source_id": source.pk, "id": capture.pk})
+        )
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class CapturePagination(ApiCursorPagination):
+    ordering = ("-requested_at", "-id")
+
+
+SOURCE_ID = OpenApiParameter(
+    "source_id", str, OpenApiParameter.PATH, pattern=f"^{ID_LOOKUP}$", description="The source's id."
+)
+CAPTURE_ID = OpenApiParameter(
+    "id", str, OpenApiParameter.PATH, pattern=f"^{ID_LOOKUP}$", description="The capture's id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a source's captures",
+        description="Every capture of the source, newest first, a page at a time (follow `next`): when it was asked "
+        "for and made, how it compares with the capture before (`change`), the HTTP status, SHA-256 and fingerprint, "
+        "and links to its public page, its extracted text and its WARC file. 404 for a source you may not see.",
+        parameters=[SOURCE_ID],
+    ),
+    retrieve=extend_schema(
+        summary="Read a capture",
+        description="One capture of the source; a pending one changes once a worker has fetched the page.",
+        parameters=[SOURCE_ID, CAPTURE_ID],
+    ),
+    text=extend_schema(
+        summary="A capture's extracted text",
+        description="The main text of the captured page, as extracted, in text/plain (UTF-8). 404 while the capture "
+        "is pending or when the fetch failed.",
+        parameters=[SOURCE_ID, CAPTURE_ID],
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    ),
+)
+class CaptureViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """A source's captures (archive/): read-only, for whoever may see the source."""
+
+    serializer_class = s.CaptureSerializer
+    pagination_class = CapturePagination
+    permission_classes = [permissions.AllowAny]
+    filter_backends = []
+    lookup_field = "id"
+    lookup_value_regex = ID_LOOKUP
+    cached_actions = ("list", "retrieve", "text")
+
+    def source(self) -> Source:
+        if not hasattr(self, "_source"):
+            found = Source.objects.visible_to(self.request.user).filter(pk=self.kwargs["source_id"]).first()
+            if found is None:
+                raise NotFound("No such source, or not one you may see.")
+            self._source = found
+        return self._source
+
+    def get_queryset(self):
+        captures = Capture.objects.filter(source=self.source()).order_by("-requested_at", "-id")
+        return captures if self.action == "text" else captures.defer("text")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return conditional(request, response, etag_for(response.data, weak=True))
+
+    def retrieve(self, request, *args, **kwargs):
+        data = self.get_serializer(self.get_object()).data
+        return conditional(request, Response(data), etag_for(data))
+
+    @action(detail=True, methods=["get"], renderer_classes=[PlainTextRenderer])
+    def text(self, request, *args, **kwargs):
+        capture = self.get_object()
+        if not capture.is_readable:
+            raise NotFound("This capture has no text: it is still pending, or the fetch failed.")
+        return conditional(
+            request, Response(capture.text, content_type="text/plain; charset=utf-8"), etag_for(capture.text)
+        )
 
 
 @_described("statement", "statements", "id")
@@ -257,9 +421,6 @@ class EvidenceViewSet(ApiModelViewSet):
 
     def get_queryset(self):
         return Evidence.objects.filter(claim__in=Claim.objects.visible_to(self.request.user))
-
-
-ACTION_BODY_NOTE = " Any field not listed is refused (400)."
 
 
 @_described(
@@ -306,7 +467,11 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
             return queryset  # related objects by id: no joins; s.ClaimListSerializer reads the topic ids
         queryset = queryset.select_related("claimant", "first_appearance").prefetch_related("topics")
         if self.action == "claimreview":
-            return queryset.select_related(*CLAIMREVIEW_SELECT).prefetch_related(*CLAIMREVIEW_PREFETCH)
+            return (
+                queryset.select_related(*CLAIMREVIEW_SELECT)
+                .defer(*CLAIMREVIEW_DEFER)
+                .prefetch_related(*CLAIMREVIEW_PREFETCH)
+            )
         evidence = Evidence.objects.select_related("statement__source", "statement__speaker")
         return queryset.prefetch_related(Prefetch("evidence", queryset=evidence), "verdict_changes", "public_notes")
 

@@ -4,6 +4,7 @@ from django import template
 from django.template.defaultfilters import striptags, truncatechars
 from django.utils import timezone
 
+from archive import reading
 from claims.public_record import in_words
 from claims.verdicts import meaning as _verdict_meaning
 
@@ -48,3 +49,15 @@ def html_datetime(value):
 def names(values):
     """A list of names in words: "Ann", "Ann and Bo", "Ann, Bo and Cy"."""
     return in_words(values)
+
+
+@register.filter
+def what_happened(capture):
+    """A capture's outcome in words: waiting, first capture, unchanged, drifted, gone, failed…"""
+    return reading.what_happened(capture)
+
+
+@register.filter
+def original_notice(source):
+    """What readers are told when a source's original drifted, moved or went since it was cited (or None)."""
+    return reading.original_notice(source)

@@ -87,6 +87,7 @@ def reader_urls(corpus) -> list[str]:
         *[source.get_absolute_url() for _, source in corpus.sources],
         *[speaker.get_absolute_url() for _, speaker in corpus.speakers],
         *[topic.get_absolute_url() for _, topic in corpus.topics],
+        *[capture.get_absolute_url() for _, capture in corpus.captures],
     ]
     # Reflected input: searches and filters echo it back.
     for payload in PAYLOADS[:20]:
