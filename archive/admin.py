@@ -162,6 +162,9 @@ class SourceAdmin(RecordSourceAdmin):
                 "watch": watch,
                 "to_look_at": bool(watch and services.sources_to_look_at().filter(pk=watch.pk).exists()),
                 "filled": filled,
+                "filled_labels": [
+                    str(Source._meta.get_field(name).verbose_name) for name in (filled.filled_fields if filled else [])
+                ],
                 "may_capture": self._may_capture(request, source),
             }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -172,7 +175,7 @@ class SourceAdmin(RecordSourceAdmin):
                 request,
                 format_html(
                     "The page at {} is being captured. Its title, publisher, author and date are filled in "
-                    "where you left them empty; this page shows what was filled.",
+                    "where you left them empty; the source's page shows what was filled in, and its captures.",
                     obj.url,
                 ),
             )

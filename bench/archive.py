@@ -79,7 +79,17 @@ def captures_per_minute(base_url: str, *, workers: int, captures: int) -> tuple[
     run = uuid.uuid4().hex[:8]
     with services.paused():
         sources = Source.objects.bulk_create(
-            [Source(url=f"{base_url}/{run}/{n}", title=f"Bench {run} {n}") for n in range(captures)]
+            # Every field a capture could fill is set: no archiver account is made in the benchmark's database.
+            [
+                Source(
+                    url=f"{base_url}/{run}/{n}",
+                    title=f"Bench {n}",
+                    publisher="Bench",
+                    author="A reporter",
+                    published_on=timezone.now().date(),
+                )
+                for n in range(captures)
+            ]
         )
     with transaction.atomic():
         made = [services.capture_request(source=s, reason=Capture.Reason.ASKED) for s in sources]

@@ -1048,7 +1048,7 @@ class SpeakerAdmin(ServiceAdmin):
 
 @admin.register(Source)
 class SourceAdmin(ServiceAdmin):
-    list_display = ["title", "publisher", "kind", "published_on", "statement_count"]
+    list_display = ["source", "publisher", "kind", "published_on", "statement_count"]
     list_filter = ["kind", "published_on"]
     search_fields = ["title", "url", "publisher", "author"]
     inlines = [StatementInline]
@@ -1063,6 +1063,10 @@ class SourceAdmin(ServiceAdmin):
     @admin.display(description="statements", ordering="statement_count")
     def statement_count(self, obj):
         return obj.statement_count
+
+    @admin.display(description="title", ordering="title")
+    def source(self, obj):
+        return obj.title or f"Untitled: {obj.url}"
 
 
 @admin.register(Statement)

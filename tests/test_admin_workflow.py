@@ -259,7 +259,7 @@ def test_the_home_shows_a_reviewer_the_queue_with_counts_and_links(reviewer_clie
     awaiting_url = reverse("admin:claims_claim_changelist") + "?status__exact=in_review"
     assert rows["awaiting_review"] == (3, awaiting_url)
     assert rows["proposed_changes"][0] == 1
-    assert list(rows) == ["awaiting_review", "my_drafts", "proposed_changes"]
+    assert list(rows) == ["awaiting_review", "my_drafts", "proposed_changes", "sources_to_look_at"]
     assert '<div class="app-claims module' in response.content.decode()  # the default app list stays
     listed = reviewer_client.get(awaiting_url)
     assert listed.context["cl"].result_count == 3
@@ -276,7 +276,7 @@ def test_my_drafts_are_the_drafts_i_created_or_last_changed(editor_client, edito
 
     response = editor_client.get(reverse("admin:index"))
     rows = queue_rows(response)
-    assert list(rows) == ["my_drafts"]  # an editor reviews nothing
+    assert list(rows) == ["my_drafts", "sources_to_look_at"]  # an editor reviews nothing; sources are everyone's
     count, url = rows["my_drafts"]
     assert count == 2
     listed = editor_client.get(url)

@@ -100,7 +100,7 @@ def test_the_source_page_lists_captures_and_what_was_filled(editor_client):
     assert 'id="captures"' in page
     assert f'data-capture="{first.pk}"' in page and f'data-capture="{later.pk}"' in page
     assert "Drifted (text differs)" in page
-    assert "Filled in from the capture" in page and "author, published_on" in page
+    assert "Filled in from the capture" in page and "author, published on" in page
     assert 'id="looked-at"' in page
 
 

@@ -23,7 +23,7 @@ def _bench_installed(settings):
 
 def bench(*args) -> str:
     out, err = StringIO(), StringIO()
-    call_command("bench", *args, "--no-load", "--repeat", "1", stdout=out, stderr=err)
+    call_command("bench", *args, "--no-load", "--no-archive", "--repeat", "1", stdout=out, stderr=err)
     return out.getvalue() + err.getvalue()
 
 
@@ -135,3 +135,18 @@ def test_the_site_settings_do_not_install_the_bench():
 
     assert "bench" not in site_settings.INSTALLED_APPS
     assert [*site_settings.INSTALLED_APPS, "bench"] == bench_settings.INSTALLED_APPS
+
+
+def test_the_watch_tick_figure_compares_the_same_work_at_two_table_sizes():
+    """The archive's tick figure (bench/archive.py): the same sources due among few and among many watched
+    sources, the same queries for both, and the benchmark's rows gone afterwards."""
+    from archive.models import Watch
+    from bench import archive
+    from claims.models import Source
+
+    bench("--claims", "50")
+    before = (Source.objects.count(), Watch.objects.count(), Statement.objects.count(), Evidence.objects.count())
+    small, large = archive.tick_costs(due=5, small=10, large=400, repeat=1)
+    assert small.queries == large.queries and small.queries > 0
+    after = (Source.objects.count(), Watch.objects.count(), Statement.objects.count(), Evidence.objects.count())
+    assert after == before

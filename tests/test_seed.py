@@ -94,7 +94,8 @@ def seed(*args) -> str:
 
 def snapshot() -> dict:
     """Row counts of every table, history and many-to-many tables included, and the claims' state."""
-    counts = {m._meta.label: m._default_manager.count() for m in apps.get_models(include_auto_created=True)}
+    tables = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed]  # not django-rq's dashboard
+    counts = {m._meta.label: m._default_manager.count() for m in tables}
     claims = list(Claim.objects.order_by("pk").values_list("pk", "version", "status", "verdict", "updated_at"))
     return {"counts": counts, "claims": claims}
 

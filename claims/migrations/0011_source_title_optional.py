@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0010_claim_public_updated_index'),
+        ("claims", "0010_claim_public_updated_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalsource',
-            name='title',
-            field=models.CharField(blank=True, help_text='Filled from the captured page when left empty; needed to publish.', max_length=300),
+            model_name="historicalsource",
+            name="title",
+            field=models.CharField(
+                blank=True,
+                help_text="Filled from the captured page when left empty; needed to publish.",
+                max_length=300,
+            ),
         ),
         migrations.AlterField(
-            model_name='source',
-            name='title',
-            field=models.CharField(blank=True, help_text='Filled from the captured page when left empty; needed to publish.', max_length=300),
+            model_name="source",
+            name="title",
+            field=models.CharField(
+                blank=True,
+                help_text="Filled from the captured page when left empty; needed to publish.",
+                max_length=300,
+            ),
         ),
     ]

@@ -55,6 +55,9 @@ class Command(BaseCommand):
         group.add_argument("--reuse", action="store_true", help="Measure an existing benchmark data set as it is.")
         parser.add_argument("--repeat", type=int, default=15, help="Runs per in-process figure (median; default 15).")
         parser.add_argument("--no-load", action="store_true", help="Skip the load test (gunicorn and wrk).")
+        parser.add_argument(
+            "--no-archive", action="store_true", help="Skip the source archive's figures (workers and watch ticks)."
+        )
         parser.add_argument("--load-seconds", type=int, default=10, help="Seconds of load per page (default 10).")
         parser.add_argument("--connections", type=int, default=32, help="Concurrent connections (default 32).")
         parser.add_argument("--port", type=int, default=8720, help="Port for gunicorn (default 8720).")
@@ -230,7 +233,8 @@ class Command(BaseCommand):
         self._claim_pages = claim_pages
 
         # 7. The source archive: captures per minute by workers, and the watch's tick against the table's size.
-        self.measure_archive(report, options)
+        if not options["no_archive"]:
+            self.measure_archive(report, options)
         return report
 
     def measure_archive(self, report: Report, options) -> None:
