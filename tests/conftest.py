@@ -36,6 +36,30 @@ def signals_kept():
         signal.signal(number, handler)
 
 
+@pytest.fixture
+def rq_redis(signals_kept):
+    """The RQ task backend on the Redis at RQ_TEST_URL (a database of its own, emptied before and after): skipped
+    when no Redis answers, unless REQUIRE_REDIS=1 (CI), then failed."""
+    import os
+
+    import redis
+    from django.test import override_settings
+
+    from tests.helpers import RQ_TASKS, RQ_TEST_URL
+
+    client = redis.Redis.from_url(RQ_TEST_URL, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but no Redis answers at {RQ_TEST_URL}")
+        pytest.skip(f"no Redis server at {RQ_TEST_URL}")
+    client.flushdb()
+    with override_settings(TASKS=RQ_TASKS, RQ_QUEUES={"default": {"URL": RQ_TEST_URL}}):
+        yield client
+    client.flushdb()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _serialized_rollback_after_other_flushes():
     """A serialized_rollback test restores the database as migrate left it. An earlier transactional test's

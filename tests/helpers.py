@@ -4,9 +4,11 @@ running the background tasks the code under test enqueued."""
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.db import connections
 from django.forms import CheckboxInput
 from django.urls import reverse
@@ -120,6 +122,27 @@ def run_tasks(*, raise_errors: bool = True) -> int:
                 if raise_errors:
                     raise
             _commit_enqueues()
+
+
+# Real task backends, for the tests that run a worker in-process (with the `signals_kept` fixture, and
+# `django_db(transaction=True)` so the worker sees what the test wrote; `rq_redis` for RQ).
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+RQ_TEST_URL = os.environ.get("RQ_TEST_URL", "redis://127.0.0.1:6379/14")
+RQ_TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+
+
+def db_worker(*args) -> str:
+    """Run django-tasks-db's worker (our db_worker) until the queue is empty; answer what it printed."""
+    out = StringIO()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def rq_worker() -> str:
+    """Run an RQ worker (our rqworker) in this process until the queue is empty; answer what it printed."""
+    out = StringIO()
+    call_command("rqworker", "--burst", "--worker-class", "rq.worker.SimpleWorker", stdout=out, stderr=out)
+    return out.getvalue()
 
 
 def waiting_tasks() -> list:

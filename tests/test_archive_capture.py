@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 from warcio.archiveiterator import ArchiveIterator
 
@@ -15,7 +16,7 @@ from archive.models import Capture, Change, Watch
 from background.models import TaskFailure
 from claims.models import Source
 from tests.factories import EvidenceFactory, StatementFactory
-from tests.helpers import form_data, run_tasks
+from tests.helpers import DB_TASKS, db_worker, form_data, rq_worker, run_tasks, waiting_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +138,52 @@ def services_source(url, editor):
     source = record.source_create(by=editor, url=url, title="A cited page")
     EvidenceFactory(statement=StatementFactory(source=source))
     return source
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("signals_kept")
+def test_a_source_is_captured_by_the_database_backends_worker(pages, editor):
+    url = pages.add("/db", body=ARTICLE)
+    with override_settings(TASKS=DB_TASKS):
+        source = services_source(url, editor)
+        db_worker()
+    capture = source.captures.get()
+    assert capture.state == Capture.State.DONE and capture.change == Change.FIRST
+    assert Source.objects.get(pk=source.pk).author == "Kylie Robison"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_source_is_captured_by_an_rq_worker_on_redis(pages, editor, rq_redis):
+    source = services_source(pages.add("/rq", body=ARTICLE), editor)
+    rq_worker()
+    capture = source.captures.get()
+    assert capture.state == Capture.State.DONE and capture.change == Change.FIRST and capture.warc
+
+
+def test_save_page_now_is_asked_for_a_new_source_when_the_setting_is_on(pages, editor, settings):
+    """A local stand-in for the Internet Archive's Save Page Now: it answers with where the copy is."""
+    settings.SAVE_PAGE_NOW = True
+    settings.SAVE_PAGE_NOW_URL = pages.url("/save/")
+    original = pages.add("/story", body=ARTICLE)
+    pages.add(f"/save/{original}", headers=[("Content-Location", f"/web/20261202080000/{original}")], body="saved")
+    source = services_source(original, editor)
+    assert sorted(r.task.name for r in waiting_tasks()) == ["capture_source", "save_page_now"]
+    run_tasks()
+    source.refresh_from_db()
+    assert source.archive_url == pages.url(f"/web/20261202080000/{original}")
+    assert f"/save/{original}" in pages.paths
+
+
+def test_save_page_now_failing_is_retried(pages, editor, settings):
+    settings.SAVE_PAGE_NOW = True
+    settings.SAVE_PAGE_NOW_URL = pages.url("/save/")
+    source = services_source(pages.add("/story", body=ARTICLE), editor)
+    run_tasks(raise_errors=False)  # the fake archive has no route: 404
+    failure = TaskFailure.objects.get(task_path="archive.tasks.save_page_now")
+    assert "HTTP 404" in failure.message and failure.retry_at is not None
+    assert Source.objects.get(pk=source.pk).archive_url == ""
+
+
+def test_save_page_now_is_off_by_default(pages, editor):
+    services_source(pages.add("/story", body=ARTICLE), editor)
+    assert [r.task.name for r in waiting_tasks()] == ["capture_source"]

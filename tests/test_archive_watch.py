@@ -246,17 +246,10 @@ def test_check_sources_can_hand_the_work_to_the_workers(django_capture_on_commit
     assert len(default_task_backend.results) == 1
 
 
-def test_save_page_now_records_the_copy_unless_an_editor_set_one(fake_fetch):
-    source = SourceFactory(archive_url="")
-    fake_fetch.answers[services.settings.SAVE_PAGE_NOW_URL + source.url] = Fetched(
-        url="", final_url="https://web.archive.org/web/20261102090000/" + source.url, hops=[], status=200,
-        content_type="text/html", charset=None, body=b"", started_at=T0, elapsed=1.0,
-    )  # fmt: skip
-    assert services.save_page_now(source.pk).startswith("https://web.archive.org/web/20261102090000/")
-    source.refresh_from_db()
-    assert source.archive_url.startswith("https://web.archive.org/web/")
+def test_save_page_now_leaves_an_editors_archive_url(fake_fetch):
     mine = SourceFactory(archive_url="https://archive.example/mine")
     assert services.save_page_now(mine.pk) == "https://archive.example/mine"
+    assert fake_fetch.calls == []
 
 
 def test_the_demo_shows_a_drifted_source_from_its_stand_ins(settings):

@@ -3,13 +3,11 @@ and both task backends end to end with their real workers: the database (SQLite,
 and RQ on the Redis at RQ_TEST_URL (default redis://127.0.0.1:6379/14; skipped when unreachable unless
 REQUIRE_REDIS=1). The tasks are in tests/background_tasks.py, importable by path as a worker needs."""
 
-import os
 import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
-import redis
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -25,12 +23,9 @@ import background.tasks
 from background.models import RecurringTask, TaskFailure
 from background.tasks import ATTEMPT, CHAIN, MAX_RETRY_DELAY, enqueue, ensure_recurring, recent_failures, retry_delay
 from tests import background_tasks as jobs
-from tests.helpers import messages_of, run_tasks, waiting_tasks
+from tests.helpers import DB_TASKS, RQ_TASKS, db_worker, messages_of, rq_worker, run_tasks, waiting_tasks
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-RQ_TEST_URL = os.environ.get("RQ_TEST_URL", "redis://127.0.0.1:6379/14")
-RQ_TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 
 
 @pytest.fixture(autouse=True)
@@ -233,12 +228,6 @@ def test_run_tasks_runs_what_tasks_enqueue_in_turn(db):
 # The database backend, with its real worker
 
 
-def db_worker(*args):
-    out = StringIO()
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", *args, stdout=out, stderr=out)
-    return out.getvalue()
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("signals_kept")
 @override_settings(TASKS=DB_TASKS)
@@ -384,27 +373,6 @@ def test_two_workers_starting_at_once_start_one_chain():
 
 
 # The RQ backend on Redis, with its real worker
-
-
-@pytest.fixture
-def rq_redis(signals_kept):
-    client = redis.Redis.from_url(RQ_TEST_URL, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"REQUIRE_REDIS=1 but no Redis answers at {RQ_TEST_URL}")
-        pytest.skip(f"no Redis server at {RQ_TEST_URL}")
-    client.flushdb()
-    with override_settings(TASKS=RQ_TASKS, RQ_QUEUES={"default": {"URL": RQ_TEST_URL}}):
-        yield client
-    client.flushdb()
-
-
-def rq_worker():
-    out = StringIO()
-    call_command("rqworker", "--burst", "--worker-class", "rq.worker.SimpleWorker", stdout=out, stderr=out)
-    return out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
