@@ -132,7 +132,7 @@ class SourceAdmin(RecordSourceAdmin):
                 return self._change_redirect(source)
             picked.append(captures[int(value)])
         older, newer = sorted(picked, key=lambda c: (c.captured_at, c.pk))
-        verdict, why = compare.classify(services._snapshot(older), services._snapshot(newer))
+        verdict, why = compare.classify(services.snapshot(older), services.snapshot(newer))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

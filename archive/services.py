@@ -106,7 +106,7 @@ def _read(fetched: Fetched, *, stand_in: bool) -> _Read:
     )
 
 
-def _snapshot(capture: Capture | None) -> compare.Snapshot | None:
+def snapshot(capture: Capture | None) -> compare.Snapshot | None:
     if capture is None:
         return None
     return compare.Snapshot(
@@ -172,7 +172,7 @@ def capture_record(*, capture: Capture, fetched: Fetched, stand_in: bool = False
             .order_by("-captured_at")
             .first()
         )
-        capture.change, why = compare.classify(_snapshot(previous), _snapshot(capture), failing_for=failing_for)
+        capture.change, why = compare.classify(snapshot(previous), snapshot(capture), failing_for=failing_for)
         capture.change_reason = why[:500]
         if read.warc is not None:
             capture.warc.save(f"{capture.key}.warc.gz", ContentFile(read.warc), save=False)
@@ -194,7 +194,7 @@ def _watch_after(watch: Watch, capture: Capture, *, now, failing: bool, failing_
     if watch.baseline_id is None or watch.baseline_id == capture.pk:
         since = capture.change if capture.change in (Change.GONE, Change.FAILED) else Change.FIRST
     else:
-        since, _ = compare.classify(_snapshot(watch.baseline), _snapshot(capture), failing_for=failing_for)
+        since, _ = compare.classify(snapshot(watch.baseline), snapshot(capture), failing_for=failing_for)
     if since != Change.FAILED:  # a passing failure says nothing of the page; keep what is known
         watch.since_cited = since
     watch.state = capture.change
