@@ -17,20 +17,9 @@ from background.models import TaskFailure
 from claims.models import Source
 from tests.factories import EvidenceFactory, StatementFactory
 from tests.helpers import DB_TASKS, db_worker, form_data, rq_worker, run_tasks, waiting_tasks
+from tests.pages_server import ARTICLE, REWRITTEN
 
 pytestmark = pytest.mark.django_db
-
-ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Artists leak Sora</title>
-<meta name="author" content="Kylie Robison"><meta property="og:site_name" content="The Example">
-<meta property="article:published_time" content="2024-11-26"></head><body><main><article><h1>Artists leak Sora</h1>
-<p>A group of artists in the early-access program said on Tuesday that they leaked access to the video model in
-protest against how the program treats artists. The company would not confirm whether the leak was authentic.</p>
-<p>The company said participation is voluntary, with no obligation to give feedback or use the tool.</p>
-</article></main></body></html>"""
-
-REWRITTEN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paused</title></head><body><main>
-<p>This Space has been paused by its owner. Head to the community tab to ask the author to restart it; the files
-are still there but its application is not running, and nothing here can be used any more.</p></main></body></html>"""
 
 
 def test_an_editor_adds_a_source_by_its_url_and_sees_it_captured(pages, editor_client):

@@ -16,22 +16,11 @@ from archive.signals import source_changed
 from claims import services as record
 from claims.models import Source
 from tests.factories import EvidenceFactory, SourceFactory, StatementFactory
+from tests.pages_server import ARTICLE, REWRITTEN
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC)
-
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Artists leak Sora</title>
-<meta name="author" content="Kylie Robison"><meta property="og:site_name" content="The Example">
-<meta property="article:published_time" content="2024-11-26"></head><body><main><article><h1>Artists leak Sora</h1>
-<p>A group of artists in the early-access program said on Tuesday that they leaked access to the video model in
-protest against how the program treats artists. The company would not confirm whether the leak was authentic.</p>
-<p>The company said participation is voluntary, with no obligation to give feedback or use the tool.</p>
-</article></main></body></html>"""
-
-REWRITTEN = """<!doctype html><html><head><title>Paused</title></head><body><main><p>This Space has been paused
-by its owner. Head to the community tab to ask the author to restart it; its application is not running.</p>
-</main></body></html>"""
 
 
 class Pages:
@@ -81,7 +70,7 @@ def cited_source(**fields):
 
 def test_a_capture_fills_only_the_fields_the_editor_left_empty(fake_fetch, editor):
     source = record.source_create(by=editor, url="https://news.example.org/leak", publisher="Our own name")
-    fake_fetch.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = ARTICLE
     done = capture(source)
     source.refresh_from_db()
     assert done.state == Capture.State.DONE and done.http_status == 200
@@ -105,11 +94,11 @@ def test_source_fill_blanks_never_overwrites(editor):
 
 def test_every_capture_is_kept_and_classified_against_the_last(fake_fetch):
     source = cited_source()
-    fake_fetch.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = ARTICLE
     first = capture(source)
     assert first.change == Change.FIRST
     assert capture(source).change == Change.UNCHANGED
-    fake_fetch.answers[source.url] = PAGE.replace("on Tuesday", "on Tuesday evening")
+    fake_fetch.answers[source.url] = ARTICLE.replace("on Tuesday", "on Tuesday evening")
     assert capture(source).change == Change.CHANGED
     fake_fetch.answers[source.url] = REWRITTEN
     drifted = capture(source)
@@ -122,7 +111,7 @@ def test_every_capture_is_kept_and_classified_against_the_last(fake_fetch):
 
 def test_gone_and_failing_for_a_set_time(fake_fetch, settings):
     source = cited_source()
-    fake_fetch.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = ARTICLE
     capture(source, at=T0)
     fake_fetch.answers[source.url] = failed(source.url)
     one = capture(source, at=T0 + datetime.timedelta(hours=1))
@@ -140,7 +129,7 @@ def test_a_source_changed_signal_once_per_change(fake_fetch, django_capture_on_c
     heard = []
     source_changed.connect(lambda sender, **kw: heard.append(kw["change"]), weak=False, dispatch_uid="test-heard")
     try:
-        fake_fetch.answers[source.url] = PAGE
+        fake_fetch.answers[source.url] = ARTICLE
         with django_capture_on_commit_callbacks(execute=True):
             capture(source)
         fake_fetch.answers[source.url] = REWRITTEN
@@ -154,7 +143,7 @@ def test_a_source_changed_signal_once_per_change(fake_fetch, django_capture_on_c
 
 def test_a_capture_task_run_twice_records_once(fake_fetch):
     source = cited_source()
-    fake_fetch.answers[source.url] = PAGE
+    fake_fetch.answers[source.url] = ARTICLE
     made = services.capture_request(source=source, reason=Capture.Reason.ASKED, run=False)
     services.capture_run(made.pk)
     again = services.capture_run(made.pk)
@@ -227,7 +216,7 @@ def test_a_ticks_cost_is_bounded_by_the_sources_due(django_assert_max_num_querie
 
 def test_check_sources_all_checks_every_cited_source_here(fake_fetch):
     cited, uncited = cited_source(), SourceFactory()
-    fake_fetch.answers[cited.url] = PAGE
+    fake_fetch.answers[cited.url] = ARTICLE
     out = io.StringIO()
     call_command("check_sources", "--all", stdout=out)
     assert fake_fetch.calls == [cited.url] and uncited.url not in fake_fetch.calls
