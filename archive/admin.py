@@ -205,6 +205,9 @@ class CaptureAdmin(ReadOnly, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("claims.view_source")
 
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
 
 def sources_to_look_at_row(request):
     if not request.user.has_perm("claims.view_source"):

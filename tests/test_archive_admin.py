@@ -149,3 +149,11 @@ def test_a_cited_source_in_the_list_shows_how_its_original_stands(editor_client)
     EvidenceFactory(statement=StatementFactory(source=source))
     page = editor_client.get(reverse("admin:claims_source_changelist")).content.decode()
     assert "Drifted (text differs)" in page
+
+
+def test_staff_who_see_sources_find_the_captures_on_the_admin_home(reviewer_client, client, reader):
+    assert reverse("admin:archive_capture_changelist") in reviewer_client.get(reverse("admin:index")).content.decode()
+    reader.is_staff = True
+    reader.save()
+    client.force_login(reader)
+    assert client.get(reverse("admin:archive_capture_changelist")).status_code == 403
