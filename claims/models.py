@@ -560,6 +560,37 @@ class ExternalReview(TimeStamped):
         return f"{self.publisher_name or self.url}: {self.textual_rating or '?'}"
 
 
+class PublicChange(models.Model):
+    """One change to the public record, in order: the log the changes feed reads (and webhooks will deliver).
+
+    Written by claims/services.py in the transaction of the change it records, so a change that rolls back leaves
+    none; never for drafts or work in review."""
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "claim.published", "Claim published"
+        UPDATED = "claim.updated", "Claim updated (public note)"
+        VERDICT_CHANGED = "claim.verdict_changed", "Verdict changed"
+        RETRACTED = "claim.retracted", "Claim retracted"
+        CORRECTION = "correction.published", "Correction published"
+
+    id = models.BigAutoField(primary_key=True, help_text="The order of the changes.")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # PROTECT: a claim on the public record is retracted, never deleted.
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="public_changes")
+    at = models.DateTimeField(help_text="The moment of the change (the service's `at`).")
+    data = models.JSONField(default=dict, blank=True, help_text="The public fields a client needs.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.claim_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return self.claim.get_absolute_url()
+
+
 # Everything a public page or an API read shows: a write to any of them changes what readers see.
 CONTENT_MODELS = [
     Claim,

@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from . import workflow
@@ -26,6 +26,7 @@ from .models import (
     Claim,
     Evidence,
     ExternalReview,
+    PublicChange,
     PublicNote,
     PublicProfile,
     Source,
@@ -109,6 +110,31 @@ def _write(obj: models.Model, *, by, at=None, reason: str = "", update_fields=No
         obj._change_reason = reason
     obj.save(update_fields=update_fields)
     return obj
+
+
+# Held until commit by every writer of a public change (PostgreSQL): ids are then given in commit order, so a
+# reader of the feed that has seen id n never finds a smaller id committed later.
+PUBLIC_CHANGE_LOCK = 0x66635F6368616E67
+
+
+def _moment(value: datetime.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _public_change(claim: Claim, *, kind: str, at: datetime.datetime, **data) -> PublicChange:
+    """Record a change to the public record (an outbox row), in the caller's transaction: the changes feed reads
+    it, webhooks will deliver it. `claim` is the locked row as it is after the change."""
+    connection = connections[router.db_for_write(PublicChange)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLIC_CHANGE_LOCK])
+    fields = {
+        "slug": claim.slug,
+        "verdict": claim.verdict,
+        "status": claim.status,
+        "public_updated_at": _moment(claim.public_updated_at),
+    }
+    return PublicChange.objects.create(kind=kind, claim=claim, at=at, data={**fields, **data})
 
 
 def _locked(claim: Claim) -> Claim:
@@ -199,6 +225,14 @@ def _public_note(claim: Claim, *, by, kind: str, reason: str, changed: list[str]
         at=at,
     )
     claim.public_updated_at = note.published_at  # the caller saves the claim (with its history)
+    correction = kind == PublicNote.Kind.CORRECTION
+    _public_change(
+        claim,
+        kind=PublicChange.Kind.CORRECTION if correction else PublicChange.Kind.UPDATED,
+        at=note.published_at,
+        note_kind=kind,
+        reason=reason,
+    )
     return note
 
 
@@ -336,7 +370,10 @@ def claim_publish(*, claim: Claim, by, at=None) -> Claim:
     if current.published_at is None:
         fields["published_at"] = when
         fields["public_updated_at"] = when
-    return _save(claim, current, by, "Published", fields, at=at)
+    _save(claim, current, by, "Published", fields, at=at)
+    # The initial rating goes with it: a client sees a claim once when it is published, then each later change.
+    _public_change(current, kind=PublicChange.Kind.PUBLISHED, at=when, published_at=_moment(current.published_at))
+    return claim
 
 
 @transaction.atomic
@@ -351,7 +388,9 @@ def claim_retract(*, claim: Claim, by, reason: str, at=None) -> Claim:
         "retracted_at": when,
         "public_updated_at": when,
     }
-    return _save(claim, current, by, f"Retracted: {reason}", fields, at=at)
+    _save(claim, current, by, f"Retracted: {reason}", fields, at=at)
+    _public_change(current, kind=PublicChange.Kind.RETRACTED, at=when, reason=reason)
+    return claim
 
 
 def claim_transition(*, name: str, claim: Claim, by, at=None, **fields) -> Claim:
@@ -412,9 +451,15 @@ def claim_set_verdict(*, claim: Claim, by, verdict: str, kind: str, reason: str,
         at=at,
     )
     fields = {"verdict": verdict}
-    if workflow.is_on_record(current):
+    public = workflow.is_on_record(current)
+    if public:
         fields["public_updated_at"] = when
     _save(claim, current, by, f"Verdict: {reason}", fields, at=at)
+    if public:
+        about = {"previous_verdict": change.previous_verdict, "verdict_change_kind": kind, "reason": reason}
+        _public_change(current, kind=PublicChange.Kind.VERDICT_CHANGED, at=when, **about)
+        if kind == VerdictChange.Kind.CORRECTION:
+            _public_change(current, kind=PublicChange.Kind.CORRECTION, at=when, **about)
     return change
 
 

@@ -374,6 +374,7 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "claims.models.Source.Kind",
         "VerdictChangeKindEnum": "claims.models.VerdictChange.Kind",
         "PublicNoteKindEnum": "claims.models.PublicNote.Kind",
+        "PublicChangeTypeEnum": "claims.models.PublicChange.Kind",
         "CaptureChangeEnum": "archive.models.Change",
         "CaptureStateEnum": "archive.models.Capture.State",
         "CaptureReasonEnum": "archive.models.Capture.Reason",

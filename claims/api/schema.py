@@ -15,7 +15,7 @@ ERROR_SCHEMA = {
                     "description": "Machine-readable: invalid, parse_error, not_authenticated, "
                     "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
                     "unsupported_media_type, conflict, in_use, has_verdict_history, published_claim_locked, "
-                    "precondition_failed, throttled, publishing_standards, or "
+                    "precondition_failed, throttled, publishing_standards, invalid_cursor, or "
                     "the code of "
                     "a refused workflow step (invalid_transition, unrated, ...).",
                 },
@@ -76,7 +76,7 @@ NOT_MODIFIED = {
 }
 UNSAFE = {"post", "put", "patch", "delete"}
 OWN_PREFIXES = ("/api/v1/claims/", "/api/v1/sources/", "/api/v1/statements/", "/api/v1/speakers/")
-OWN_PREFIXES += ("/api/v1/topics/", "/api/v1/evidence/", "/api/v1/verdicts/")
+OWN_PREFIXES += ("/api/v1/topics/", "/api/v1/evidence/", "/api/v1/verdicts/", "/api/v1/changes/")
 
 
 def _codes(path: str, method: str) -> list[str]:

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import changes, views
 
 app_name = "api"
 
@@ -17,6 +17,7 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 urlpatterns = [
     path("verdicts/", views.VerdictScaleView.as_view(), name="verdicts"),
+    path("changes/", changes.ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),
