@@ -23,7 +23,7 @@ def _bench_installed(settings):
 
 def bench(*args) -> str:
     out, err = StringIO(), StringIO()
-    call_command("bench", *args, "--no-load", "--no-archive", "--repeat", "1", stdout=out, stderr=err)
+    call_command("bench", *args, "--no-load", "--no-archive", "--changes", "0", "--repeat", "1", stdout=out, stderr=err)
     return out.getvalue() + err.getvalue()
 
 
@@ -150,3 +150,15 @@ def test_the_watch_tick_figure_compares_the_same_work_at_two_table_sizes():
     assert small.queries == large.queries and small.queries > 0
     after = (Source.objects.count(), Watch.objects.count(), Statement.objects.count(), Evidence.objects.count())
     assert after == before
+
+
+def test_the_changes_feed_figure_reads_the_same_page_at_two_log_sizes():
+    """The changes feed's figure (bench/changes.py): one query a page at either size, and its rows gone after."""
+    from bench import changes, measure
+    from claims.models import PublicChange
+
+    bench("--claims", "50")
+    before = PublicChange.objects.count()
+    small, large = changes.page_costs(measure.Pages(1), small=40, large=400)
+    assert small.queries == large.queries and small.queries <= 3
+    assert PublicChange.objects.count() == before

@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.pagination import Cursor
 
-from bench import archive, data, measure
+from bench import archive, changes, data, measure
 from bench.measure import BenchError, Report, Row, Timing
 from bench.settings import BENCH_OVERRIDES
 from claims.api.pagination import ApiCursorPagination
@@ -76,13 +76,20 @@ class Command(BaseCommand):
             default=100_000,
             help="Watched sources for the watch tick's large figure (default 100,000; the small one is 100).",
         )
+        parser.add_argument(
+            "--changes",
+            type=int,
+            default=1_000_000,
+            help="Changes logged for the changes feed's large figure (default 1,000,000; its baseline is 10,000; "
+            "0 skips the figure).",
+        )
         parser.add_argument("--json", help="Also write the figures to this JSON file.")
         parser.add_argument(
             "--phase",
-            choices=["all", "search", "load", "archive"],
+            choices=["all", "search", "load", "archive", "changes"],
             default="all",
             help="all (default); search: only the search lookups, as the baseline database's child run does; "
-            "load: only the load test; archive: only the source archive's figures.",
+            "load: only the load test; archive: only the source archive's figures; changes: only the changes feed's.",
         )
 
     def handle(self, *args, **options):
@@ -100,6 +107,8 @@ class Command(BaseCommand):
             raise CommandError(f"--claims must be from 1 to {limit:,} on {connection.vendor}.")
         if options["repeat"] < 1 or options["load_seconds"] < 1 or options["connections"] < 1:
             raise CommandError("--repeat, --load-seconds and --connections must be at least 1.")
+        if options["changes"] and options["changes"] <= changes.SMALL:
+            raise CommandError(f"--changes must be more than {changes.SMALL:,} (its baseline), or 0 to skip it.")
         if options["watched_sources"] < 200:
             raise CommandError("--watched-sources must be at least 200 (100 of them are due in the small figure).")
         if options["phase"] == "search" and not options["json"]:
@@ -116,6 +125,10 @@ class Command(BaseCommand):
             elif options["phase"] == "archive":
                 report = Report()
                 self.measure_archive(report, options)
+                options["no_load"] = True
+            elif options["phase"] == "changes":
+                report = Report()
+                self.measure_changes(report, measure.Pages(options["repeat"]), options)
                 options["no_load"] = True
             else:
                 report = self.measure_in_process(options, built)
@@ -235,7 +248,19 @@ class Command(BaseCommand):
         # 7. The source archive: captures per minute by workers, and the watch's tick against the table's size.
         if not options["no_archive"]:
             self.measure_archive(report, options)
+
+        # 8. The changes feed: a page from the middle of the log at 1,000,000 changes vs at 10,000.
+        self.measure_changes(report, pages, options)
         return report
+
+    def measure_changes(self, report: Report, pages, options) -> None:
+        if not options["changes"]:
+            return
+        small, large = changes.page_costs(pages, small=changes.SMALL, large=options["changes"])
+        report.rows.append(
+            Row("8", f"changes feed page at {options['changes']:,} changes", large,
+                f"the same page at {changes.SMALL:,} changes", small, 1.5)
+        )  # fmt: skip
 
     def measure_archive(self, report: Report, options) -> None:
         found, notes = archive.rows(options["repeat"], large=options["watched_sources"])
