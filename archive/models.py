@@ -34,9 +34,6 @@ NOTABLE = (Change.DRIFTED, Change.MOVED, Change.GONE)
 
 
 class CaptureQuerySet(models.QuerySet):
-    def done(self):
-        return self.filter(state=Capture.State.DONE)
-
     def readable(self):
         """Captures with a page to show: fetched, with an answer (any status), not failed."""
         return self.filter(state=Capture.State.DONE, http_status__isnull=False).exclude(change=Change.FAILED)
@@ -159,10 +156,6 @@ class Watch(models.Model):
 
     def __str__(self):
         return f"Watch over {self.source}"
-
-    @property
-    def original_changed(self) -> bool:
-        return self.since_cited in NOTABLE
 
 
 ARCHIVE_MODELS = [Capture, Watch]

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from background.tasks import enqueue
@@ -291,10 +291,6 @@ def watch_looked_at(*, source: Source, by) -> None:
 
 def sources_to_look_at():
     return Watch.objects.to_look_at().select_related("source", "last").order_by("-changed_at")
-
-
-def counts_by_change():
-    return dict(Watch.objects.values_list("since_cited").annotate(n=Count("pk")))
 
 
 def stand_in_fetch(*, url: str, body: bytes, at, content_type: str = "text/html; charset=utf-8") -> Fetched:
