@@ -21,7 +21,7 @@ from archive import services
 from archive.models import Capture, Watch
 from claims.models import Evidence, Source, Statement
 
-from .measure import Row, Timing, medians_ms
+from .measure import Row, Timing, database_url, medians_ms
 
 URL_PREFIX = "http://127.0.0.1"
 BENCH_HOST = "bench-archive.invalid"  # the watch-tick sources: never fetched (run=False)
@@ -58,15 +58,9 @@ def serve_pages() -> tuple[ThreadingHTTPServer, str]:
 
 
 def _worker_env() -> dict:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{s['NAME']}"
-    else:
-        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-        url = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     return {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(str(connection.settings_dict["NAME"])),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "FACTCHECK_TASKS": "db",
         "FACTCHECK_ALLOW_LOOPBACK": "1",

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -27,6 +28,17 @@ SELECT_LIST = re.compile(r"^SELECT (DISTINCT )?.*? FROM", re.S)
 
 class BenchError(Exception):
     pass
+
+
+def database_url(name: str) -> str:
+    """DATABASE_URL for a database named `name` on the benchmark's own server (a child process, a worker)."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    if connection.vendor != "postgresql":
+        raise BenchError(f"another process on a {connection.vendor} database is not supported")
+    auth = quote(s["USER"] or "", safe="") + (f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
 
 
 @dataclass

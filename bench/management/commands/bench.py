@@ -344,15 +344,6 @@ class Command(BaseCommand):
             return str(path.with_name(f"{path.stem}_small{path.suffix or '.sqlite3'}"))
         return f"{name}_small"
 
-    def small_url(self) -> str:
-        s = connection.settings_dict
-        if connection.vendor == "sqlite":
-            return f"sqlite:///{self.small_name()}"
-        if connection.vendor != "postgresql":
-            raise BenchError(f"a second {connection.vendor} database is not supported")
-        auth = quote(s["USER"] or "", safe="") + (f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else "")
-        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{self.small_name()}"
-
     def run_small(self, options, small: int) -> dict:
         """The same lookups in a second database holding the first `small` claims of the same sequence."""
         name = self.small_name()
@@ -362,7 +353,11 @@ class Command(BaseCommand):
                 if not cursor.fetchone():
                     self.stderr.write(f"Creating the database {name} for the search baseline.")
                     cursor.execute(f'CREATE DATABASE "{name}"')
-        env = {**os.environ, "DATABASE_URL": self.small_url(), "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": measure.database_url(self.small_name()),
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+        }
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "small.json"
