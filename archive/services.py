@@ -9,7 +9,6 @@ import contextlib
 import contextvars
 import datetime
 import hashlib
-import logging
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -29,8 +28,6 @@ from . import compare, extract, warc
 from .fetch import Fetched, Hop, fetch
 from .models import NOTABLE, Capture, Change, Watch
 from .signals import source_changed
-
-log = logging.getLogger(__name__)
 
 ARCHIVER = "source-archiver"
 _paused = contextvars.ContextVar("archive_paused", default=False)
@@ -66,7 +63,6 @@ def capture_request(*, source: Source, reason: str, by=None, at=None, run: bool 
         requested_at=now,
         url=source.url,
     )
-    Watch.objects.get_or_create(source=source)
     if run:
         from .tasks import capture_source
 
