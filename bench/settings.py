@@ -36,7 +36,7 @@ BENCH_OVERRIDES = {
     },
     "REST_FRAMEWORK": {
         **REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "1000000/second", "user": "1000000/second"},
+        "DEFAULT_THROTTLE_RATES": {"anon": "1000000/second", "user": "1000000/second", "key": "1000000/second"},
     },
 }
 globals().update(BENCH_OVERRIDES)

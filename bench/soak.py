@@ -103,7 +103,7 @@ def server_environment(args) -> dict:
 
 
 def prepare(args) -> tuple[str, list[str]]:
-    """Migrate, load the demo story, make the writing account; its token and the published claim slugs."""
+    """Migrate, load the demo story, make the writing account; its API key and the published claim slugs."""
     os.environ.update(server_environment(args))
     sys.path.insert(0, str(ROOT))
     import django
@@ -112,8 +112,9 @@ def prepare(args) -> tuple[str, list[str]]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from apikeys.scopes import ALL_SCOPES
+    from apikeys.services import key_create
     from claims.accounts import REVIEWERS_GROUP
     from claims.models import Claim
 
@@ -121,7 +122,7 @@ def prepare(args) -> tuple[str, list[str]]:
     call_command("seed_demo", "--no-accounts", verbosity=0)
     user = get_user_model().objects.create_user("soak-reviewer", is_staff=True)
     user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
-    token = Token.objects.create(user=user).key
+    token = key_create(owner=user, name="soak", scopes=ALL_SCOPES)[1]
     slugs = list(Claim.objects.published().values_list("slug", flat=True))
     from django.db import connections
 
@@ -236,7 +237,7 @@ class Client(threading.Thread):
     def __init__(self, n, args, token, slugs, stats, stop):
         super().__init__(daemon=True)
         self.n, self.args, self.slugs, self.stats, self.stop = n, args, slugs, stats, stop
-        self.auth = {"Authorization": f"Token {token}"}
+        self.auth = {"Authorization": f"Api-Key {token}"}
         self.rnd = random.Random(n)
         self.count = 0
         # claims: [id, slug, verdict or None, ids of its evidence statements]

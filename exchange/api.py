@@ -15,6 +15,8 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apikeys.permissions import KeyScopeMixin
+from apikeys.scopes import Scope
 from exchange.claimreview_export import build_feed, exportable_claims, feed_date_modified
 from exchange.claimreview_import import ImportReport, Problem, import_document
 from factcheck.conditional import conditional, etag_for
@@ -32,7 +34,7 @@ class ClaimReviewFeedPagination(CursorPagination):
         return Response(data)
 
 
-class ClaimReviewFeedView(ListAPIView):
+class ClaimReviewFeedView(KeyScopeMixin, ListAPIView):
     """Every published, rated claim as schema.org ClaimReview, in a paginated DataFeed."""
 
     permission_classes = [permissions.AllowAny]
@@ -87,10 +89,11 @@ class IsStaffWhoMayAddClaims(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.is_staff and user.has_perm("claims.add_claim"))
 
 
-class ClaimReviewImportView(APIView):
+class ClaimReviewImportView(KeyScopeMixin, APIView):
     """Import ClaimReview JSON-LD, an HTML page embedding it, or a Google Fact Check Tools response."""
 
     permission_classes = [IsStaffWhoMayAddClaims]
+    key_scope = Scope.WRITE
     parser_classes = [MultiPartParser, RawBodyParser]
 
     @extend_schema(

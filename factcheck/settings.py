@@ -55,7 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "rest_framework",
+    # Kept only for apikeys/migrations/0002, which moves its plaintext tokens into hashed keys and empties its table;
+    # nothing authenticates with it (apikeys.authentication reads the migrated keys) and its admin is unregistered.
     "rest_framework.authtoken",
+    "rest_framework_api_key",  # the abstract key model apikeys.APIKey extends; its own table stays empty
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
     "public",
     "exchange",
     "archive",
+    "apikeys",
     "demo",
     "factcheck",
 ]
@@ -324,7 +328,8 @@ AXES_LOCKOUT_CALLABLE = "factcheck.auth_backends.lockout_response"
 API_MAX_PAGE_SIZE = 100
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # First: its WWW-Authenticate header makes a request without credentials a 401, not a 403.
+        "apikeys.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
@@ -341,22 +346,27 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "claims.api.throttling.AnonThrottle",
         "claims.api.throttling.UserThrottle",
+        "claims.api.throttling.KeyThrottle",
     ],
     "EXCEPTION_HANDLER": "claims.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+        "key": os.environ.get("API_THROTTLE_KEY", "1200/minute"),  # per API key, in place of "user"
     },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
     "DESCRIPTION": "Claims, sources, statements, speakers and evidence of a fact-checking newsroom.\n\n"
-    "Limits: anonymous clients may make {anon} requests, authenticated clients {user} (429 with Retry-After "
-    "beyond); pages hold at most {max_page} items (`page_size`). Every object carries an ETag: send it in "
-    "If-None-Match (304) and If-Match (412 when stale). Errors share one shape: see the `Error` schema.".format(
+    "Authentication: an API key, `Authorization: Api-Key <key>` (see the `ApiKey` security scheme for scopes "
+    "and errors). Limits: anonymous clients may make {anon} requests, signed-in users {user}, each API key {key} "
+    "(429 with Retry-After beyond); pages hold at most {max_page} items (`page_size`). Every object carries an "
+    "ETag: send it in If-None-Match (304) and If-Match (412 when stale). Errors share one shape: see the `Error` "
+    "schema.".format(
         anon=REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"],
         user=REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"],
+        key=REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["key"],
         max_page=API_MAX_PAGE_SIZE,
     ),
     "VERSION": "1.0.0",

@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from rest_framework.utils.encoders import JSONEncoder
 
 from claims.models import Verdict
@@ -29,6 +28,7 @@ from tests.factories import (
     TopicFactory,
     VerdictChangeFactory,
 )
+from tests.helpers import api_key
 
 RAW_SCHEMA = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), cls=JSONEncoder))
 schema = schemathesis.openapi.from_dict(RAW_SCHEMA)
@@ -159,5 +159,6 @@ def content(db, settings):
     signals.request_finished.connect(close_old_connections)
 
 
-def api_token(factory, username):
-    return Token.objects.get_or_create(user=factory(username=username))[0].key
+def api_key_for(factory, username):
+    """A new API key, with every scope, of the account (made if needed)."""
+    return api_key(factory(username=username))

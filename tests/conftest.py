@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import EditorFactory, ReviewerFactory, UserFactory, ensure_roles
-from tests.helpers import token_client
+from tests.helpers import key_client
 from tests.pages_server import closed_url, pages, silent_url, tls_certificate, tls_pages  # noqa: F401 (fixtures)
 
 
@@ -153,9 +153,9 @@ def reviewer_client(client, reviewer):
 
 @pytest.fixture
 def editor_api(editor):
-    return token_client(editor)
+    return key_client(editor)
 
 
 @pytest.fixture
 def reviewer_api(reviewer):
-    return token_client(reviewer)
+    return key_client(reviewer)

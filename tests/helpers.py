@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskContext, task_backends
 from django_tasks.backends.dummy import DummyBackend
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apikeys.scopes import ALL_SCOPES
+from apikeys.services import key_create
 from background.tasks import EnqueueOnCommit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,10 +82,15 @@ def messages_of(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def token_client(user):
-    """An API client signed in with the user's token."""
+def api_key(user, scopes=ALL_SCOPES, **fields) -> str:
+    """A new API key of the user's (every scope unless told), as its text."""
+    return key_create(owner=user, name=fields.pop("name", "Test key"), scopes=list(scopes), **fields)[1]
+
+
+def key_client(user, scopes=ALL_SCOPES, **fields):
+    """An API client that sends a new API key of the user's (every scope unless told): `Authorization: Api-Key`."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key(user, scopes, **fields)}")
     return client
 
 

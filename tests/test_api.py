@@ -9,10 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
-from django.core.management import CommandError, call_command
-from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.models import Claim, Evidence, Source, Speaker, Status, Verdict, VerdictChange
@@ -25,7 +22,7 @@ from tests.factories import (
     UserFactory,
     VerdictChangeFactory,
 )
-from tests.helpers import token_client
+from tests.helpers import key_client
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +125,7 @@ def test_topics_and_verdicts_are_public(clients, story, who):
 
 
 def test_a_logged_in_reader_without_staff_rights_sees_what_anonymous_readers_see(story, reader):
-    client = token_client(reader)
+    client = key_client(reader)
     assert client.get(f"{API}claims/{story['draft'].slug}/").status_code == 404
     assert [c["slug"] for c in client.get(f"{API}claims/").json()["results"]] == [story["public"].slug]
 
@@ -224,8 +221,8 @@ def test_creating_needs_a_login_and_the_add_permission(anon, reader, editor_api,
     refused = anon.post(API + endpoint, body)
     assert refused.status_code == 401
     assert error(refused)["code"] == "not_authenticated"
-    assert refused["WWW-Authenticate"] == "Token"
-    no_perm = token_client(reader).post(API + endpoint, body)
+    assert refused["WWW-Authenticate"] == 'Api-Key realm="api"'
+    no_perm = key_client(reader).post(API + endpoint, body)
     assert no_perm.status_code == 403
     assert error(no_perm)["code"] == "permission_denied"
     assert editor_api.post(API + endpoint, body).status_code == 201
@@ -298,7 +295,7 @@ REFUSALS = {"anonymous": "not_authenticated", "reader": "permission_denied", "ed
 @pytest.mark.parametrize("who", list(WRITES))
 @pytest.mark.parametrize("endpoint", list(CHANGES))
 def test_changing_and_deleting_every_endpoint_by_role(clients, reader, story, who, endpoint):
-    client = {**clients, "reader": token_client(reader)}[who]
+    client = {**clients, "reader": key_client(reader)}[who]
     url = {**detail_urls(story), "topics": (f"{API}topics/leaks/", None)}[endpoint][0]
     field, value = CHANGES[endpoint]
     before = APIClient().get(url).json()
@@ -326,12 +323,12 @@ def test_what_a_client_may_not_see_is_404_for_writes_too(story, reader):
     partner.user_permissions.add(*Permission.objects.filter(codename__in=["change_claim", "delete_claim"]))
     draft = story["draft"]
     for user in (reader, partner):
-        client = token_client(user)
+        client = key_client(user)
         for url in (f"{API}claims/{draft.slug}/", f"{API}evidence/{draft.evidence.get().pk}/"):
             assert client.patch(url, {"summary": "Leaked?"}).status_code == 404
             assert client.delete(url).status_code == 404
         assert client.post(f"{API}claims/{draft.slug}/verdict/", {}).status_code == 404
-    assert token_client(reader).patch(f"{API}claims/{story['public'].slug}/", {"summary": "x"}).status_code == 403
+    assert key_client(reader).patch(f"{API}claims/{story['public'].slug}/", {"summary": "x"}).status_code == 403
     assert Claim.objects.get(pk=draft.pk).summary == draft.summary
 
 
@@ -373,7 +370,7 @@ def test_a_client_cannot_link_to_what_it_cannot_see(story):
     from django.contrib.auth.models import Permission
 
     partner.user_permissions.add(*Permission.objects.filter(codename__in=["add_evidence", "add_claim"]))
-    client = token_client(partner)
+    client = key_client(partner)
     response = client.post(
         f"{API}evidence/",
         {"claim": story["draft"].pk, "statement": story["public_statement"].pk, "stance": "context"},
@@ -410,7 +407,7 @@ def test_workflow_actions_allowed_and_refused(anon, editor_api, reviewer_api, re
     Claim.objects.filter(pk=draft.pk).update(summary="What the sources say.")  # ready but for its verdict
     url = f"{API}claims/{draft.slug}/"
     assert anon.post(url + "submit/").status_code == 401
-    assert token_client(reader).post(url + "submit/").status_code == 404  # a reader cannot see the draft
+    assert key_client(reader).post(url + "submit/").status_code == 404  # a reader cannot see the draft
     assert reviewer_api.post(url + "publish/").status_code == 400  # not in review yet
     submitted = editor_api.post(url + "submit/")
     assert submitted.status_code == 200 and submitted.json()["status"] == "in_review"
@@ -678,11 +675,12 @@ def test_odd_paths_under_the_api_are_json_404s(anon):
         assert error(response)["code"] == "not_found"
 
 
-def test_a_bad_token_is_401(anon):
-    anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
-    response = anon.get(f"{API}claims/")
-    assert response.status_code == 401
-    assert error(response)["code"] == "authentication_failed"
+def test_a_bad_key_is_401(anon):
+    for header in ("Token not-a-real-token", "Api-Key not.real", "Api-Key two words"):
+        anon.credentials(HTTP_AUTHORIZATION=header)
+        response = anon.get(f"{API}claims/")
+        assert response.status_code == 401, header
+        assert error(response)["code"] == "invalid_key"
 
 
 def test_session_writes_need_the_csrf_token(editor, story):
@@ -703,15 +701,6 @@ def test_session_writes_with_the_csrf_token_work(editor):
     token = page.cookies["csrftoken"].value
     response = client.post(f"{API}topics/", {"name": "By session"}, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 201, response.json()
-
-
-def test_tokens_made_in_the_admin_work(admin_client, editor):
-    response = admin_client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": editor.pk})
-    assert response.status_code == 302
-    key = Token.objects.get(user=editor).key
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.post(f"{API}topics/", {"name": "Admin token"}).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -757,11 +746,14 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_limit(settings, anon, 
     assert codes == [200, 200, 429]
 
 
-def test_authenticated_clients_have_their_own_limit(settings, editor_api, anon, story):
+def test_signed_in_users_have_their_own_limit(settings, editor, anon, story):
+    """The `user` limit, for a session (the browsable API); a client with an API key has its key's limit instead."""
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": "1/minute"}}
     cache.clear()
-    assert editor_api.get(f"{API}claims/").status_code == 200
-    assert editor_api.get(f"{API}claims/").status_code == 429
+    session = APIClient()
+    session.force_login(editor)
+    assert session.get(f"{API}claims/").status_code == 200
+    assert session.get(f"{API}claims/").status_code == 429
     assert anon.get(f"{API}claims/").status_code == 200
 
 
@@ -957,35 +949,4 @@ def test_the_schema_documents_errors_limits_and_conditions(anon):
     assert page_size["schema"]["maximum"] == settings.API_MAX_PAGE_SIZE
 
 
-# Tokens
-
-
-def test_create_api_token_prints_a_working_token(editor, capsys):
-    call_command("create_api_token", editor.username)
-    key = capsys.readouterr().out.strip()
-    assert Token.objects.get(user=editor).key == key
-    call_command("create_api_token", editor.username)
-    assert capsys.readouterr().out.strip() == key  # the same token, not a new one
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.post(f"{API}topics/", {"name": "By token"}).status_code == 201
-
-
-def test_create_api_token_reset_replaces_the_token(editor, capsys):
-    call_command("create_api_token", editor.username)
-    old = capsys.readouterr().out.strip()
-    call_command("create_api_token", editor.username, "--reset")
-    new = capsys.readouterr().out.strip()
-    assert new != old and Token.objects.get(user=editor).key == new
-
-
-def test_create_api_token_refuses_an_unknown_user(db):
-    with pytest.raises(CommandError, match="No user 'ghost'"):
-        call_command("create_api_token", "ghost")
-    assert not Token.objects.exists()
-
-
-def test_create_api_token_refuses_an_inactive_user(db):
-    UserFactory(username="gone", is_active=False)
-    with pytest.raises(CommandError, match="inactive"):
-        call_command("create_api_token", "gone")
+# API keys (made in the admin and by create_api_key, scopes, expiry): tests/test_api_keys.py

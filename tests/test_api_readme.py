@@ -7,15 +7,18 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 
 from claims import services
 from claims.models import Claim, Evidence, Source, Statement, Status, VerdictChange
 from tests.factories import ClaimFactory, ReviewerFactory
+from tests.helpers import api_key
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 API_LINE = "API=http://127.0.0.1:8000/api/v1"
-TOKEN_LINE = "TOKEN=$(DJANGO_DEBUG=1 .venv/bin/python manage.py create_api_token reviewer)"
+KEY_LINE = (
+    'KEY=$(DJANGO_DEBUG=1 .venv/bin/python manage.py create_api_key "curl session" --user reviewer '
+    "--scopes read,write,submit,publish --expires 1)"
+)
 
 
 def readme_api_shell_blocks() -> list[str]:
@@ -25,16 +28,19 @@ def readme_api_shell_blocks() -> list[str]:
 
 def test_the_readme_session_sets_up_as_this_test_expects():
     session = readme_api_shell_blocks()[0]
-    assert API_LINE in session and TOKEN_LINE in session
+    assert API_LINE in session and KEY_LINE in session
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_readme_curl_session_works_and_publishes_nothing(live_server, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "key": None},
+    }
     cache.clear()
     reviewer = ReviewerFactory(username="reviewer")
-    token = Token.objects.create(user=reviewer).key
+    key = api_key(reviewer, scopes=["read", "write", "submit", "publish"])
     # The demo's published fact check, which the session reads.
     demo = ClaimFactory(ready=True, text="A published demo claim.")
     services.claim_set_verdict(claim=demo, by=reviewer, verdict="mostly_false", kind="initial", reason="Checked.")
@@ -42,9 +48,9 @@ def test_the_readme_curl_session_works_and_publishes_nothing(live_server, settin
     services.claim_publish(claim=demo, by=reviewer)
     demo.refresh_from_db()
     before = {model: model.objects.count() for model in (Claim, Source, Statement, Evidence, VerdictChange)}
-    # The two lines that depend on the machine: the server's address, and the token made in this database.
+    # The two lines that depend on the machine: the server's address, and the key made in this database.
     script = "\n".join(readme_api_shell_blocks())
-    script = script.replace(API_LINE, f"API={live_server.url}/api/v1").replace(TOKEN_LINE, f"TOKEN={token}")
+    script = script.replace(API_LINE, f"API={live_server.url}/api/v1").replace(KEY_LINE, f"KEY={key}")
     run = subprocess.run(  # noqa: S603 - the README's own commands
         ["bash", "-euo", "pipefail", "-c", script],  # noqa: S607 - bash from PATH
         capture_output=True,

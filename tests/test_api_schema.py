@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
-from tests.api_fuzzing import CHECKS, RAW_SCHEMA, STATUSES, api_token, content, schema  # noqa: F401 (content: fixture)
+from tests.api_fuzzing import CHECKS, RAW_SCHEMA, STATUSES, api_key_for, content, schema  # noqa: F401 (content: fixture)
 from tests.factories import ReviewerFactory
 
 EXAMPLES = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -34,7 +34,7 @@ def test_anonymous(case):
 @pytest.mark.usefixtures("content")
 def test_reviewer(case):
     case.call_and_validate(
-        headers={"Authorization": f"Token {api_token(ReviewerFactory, 'schema-reviewer')}"}, checks=CHECKS
+        headers={"Authorization": f"Api-Key {api_key_for(ReviewerFactory, 'schema-reviewer')}"}, checks=CHECKS
     )
 
 

@@ -19,7 +19,7 @@ from tests.factories import (
     StatementFactory,
     UserFactory,
 )
-from tests.helpers import token_client, with_warc
+from tests.helpers import key_client, with_warc
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_captures_are_only_of_sources_the_client_may_see(anon, editor_api):
     for url in urls:
         assert anon.get(url).status_code == 404, url
         assert error(anon.get(url))["code"] == "not_found"
-        assert token_client(UserFactory()).get(url).status_code == 404, url
+        assert key_client(UserFactory()).get(url).status_code == 404, url
         assert editor_api.get(url).status_code == 200, url
     other = public_source()
     assert anon.get(f"{captures_url(other)}{capture.pk}/").status_code == 404  # not this source's
@@ -217,7 +217,7 @@ def test_asking_for_a_capture_needs_the_change_permission(anon, django_capture_o
     url = f"{API}sources/{source.pk}/capture/"
     with django_capture_on_commit_callbacks(execute=True):
         assert anon.post(url).status_code == 401
-        reader = token_client(UserFactory())
+        reader = key_client(UserFactory())
         refused = reader.post(url)
         assert refused.status_code == 403 and error(refused)["code"] == "permission_denied"
         assert reader.post(f"{API}sources/{draft_source().pk}/capture/").status_code == 404

@@ -7,7 +7,6 @@ import os
 import pytest
 from django.core.cache import cache, caches
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims import services
@@ -21,6 +20,7 @@ from tests.factories import (
     StatementFactory,
     VerdictChangeFactory,
 )
+from tests.helpers import key_client
 
 pytestmark = pytest.mark.django_db
 
@@ -177,8 +177,7 @@ def test_api_reads_are_cached_and_follow_writes(backend, editor):
 
 def test_api_with_credentials_is_never_cached(backend, editor):
     draft = ClaimFactory(text="A draft.")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
+    client = key_client(editor)
     url = f"/api/v1/claims/{draft.slug}/"
     assert client.get(url).status_code == 200
     assert not hit(client.get(url))
@@ -230,8 +229,7 @@ def test_a_cache_that_is_down_does_not_break_the_api(settings, reviewer):
     anonymous = APIClient().get("/api/v1/claims/")
     assert anonymous.status_code == 200
     assert [c["id"] for c in anonymous.json()["results"]] == [claim.pk]
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reviewer).key}")
+    client = key_client(reviewer)
     note = {"note_kind": "update", "note_reason": "Rewritten."}  # a published claim changes with a public note
     changed = client.patch(f"/api/v1/claims/{claim.slug}/", {"summary": "Written while the cache is down.", **note})
     assert changed.status_code == 200

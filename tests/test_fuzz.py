@@ -13,7 +13,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.api_fuzzing import CHECKS, STATUSES, api_token, content, schema  # noqa: F401 (content: fixture)
+from tests.api_fuzzing import CHECKS, STATUSES, api_key_for, content, schema  # noqa: F401 (content: fixture)
 from tests.factories import (
     EditorFactory,
     ReviewerFactory,
@@ -42,15 +42,17 @@ def test_anonymous(case):
 @FUZZ
 @pytest.mark.usefixtures("content")
 def test_editor(case):
-    case.call_and_validate(headers={"Authorization": f"Token {api_token(EditorFactory, 'fuzz-editor')}"}, checks=CHECKS)
+    case.call_and_validate(
+        headers={"Authorization": f"Api-Key {api_key_for(EditorFactory, 'fuzz-editor')}"}, checks=CHECKS
+    )
 
 
 @schema.parametrize()
 @FUZZ
 @pytest.mark.usefixtures("content")
 def test_reviewer(case):
-    token = api_token(ReviewerFactory, "fuzz-reviewer")
-    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+    key = api_key_for(ReviewerFactory, "fuzz-reviewer")
+    case.call_and_validate(headers={"Authorization": f"Api-Key {key}"}, checks=CHECKS)
 
 
 def test_zz_requests_made():

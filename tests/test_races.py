@@ -26,7 +26,7 @@ from tests.factories import (
     VerdictChangeFactory,
     ensure_roles,
 )
-from tests.helpers import admin_url, claim_change, token_client
+from tests.helpers import admin_url, claim_change, key_client
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="races need concurrent writers: run on PostgreSQL"),
@@ -82,7 +82,7 @@ def report(name, outcomes):
 
 
 def test_two_api_clients_patch_one_claim_with_one_etag():
-    first, second = token_client(EditorFactory()), token_client(EditorFactory())
+    first, second = key_client(EditorFactory()), key_client(EditorFactory())
     outcomes = Counter()
     for n in range(ROUNDS):
         claim = ClaimFactory(text=f"Race {n}.", summary="")
@@ -105,7 +105,7 @@ def test_two_api_clients_patch_one_claim_with_one_etag():
 
 
 def test_two_api_clients_put_one_source_with_one_etag():
-    first, second = token_client(ReviewerFactory()), token_client(ReviewerFactory())
+    first, second = key_client(ReviewerFactory()), key_client(ReviewerFactory())
     outcomes = Counter()
     for n in range(ROUNDS):
         source = SourceFactory(title="Original")
@@ -166,7 +166,7 @@ def assert_consistent_verdict_history(claim, start_verdict, start_version, accep
 
 
 def test_two_verdict_changes_at_once_are_both_kept_in_order():
-    reviewers = [token_client(ReviewerFactory()), token_client(ReviewerFactory())]
+    reviewers = [key_client(ReviewerFactory()), key_client(ReviewerFactory())]
     outcomes = Counter()
     for n in range(ROUNDS):
         claim = PublishedClaimFactory(text=f"Verdict race {n}.", verdict=Verdict.FALSE)
@@ -191,7 +191,7 @@ def test_two_verdict_changes_at_once_are_both_kept_in_order():
 
 
 def test_two_verdict_changes_with_one_etag_or_two_initial_ratings_keep_one():
-    reviewers = [token_client(ReviewerFactory()), token_client(ReviewerFactory())]
+    reviewers = [key_client(ReviewerFactory()), key_client(ReviewerFactory())]
     outcomes = Counter()
     for n in range(ROUNDS):
         with_etag = n % 2 == 0

@@ -8,12 +8,11 @@ import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from factcheck.auth_backends import client_ip
 from tests.factories import EditorFactory, PublishedClaimFactory, ReviewerFactory
-from tests.helpers import ROOT, SECRET, clean_env
+from tests.helpers import ROOT, SECRET, clean_env, key_client
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 LIMIT = 3
@@ -151,15 +150,13 @@ def test_unknown_usernames_are_locked_out_too(client):
 # Axes leaves every other way of being authenticated alone.
 
 
-def test_api_token_auth_still_works(client):
+def test_api_key_auth_still_works(client):
     reviewer = ReviewerFactory()
     for _ in range(LIMIT):
         login(client, reviewer.username, "wrong")  # locked out of the admin login form...
-    token = Token.objects.create(user=reviewer)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api = key_client(reviewer)
     response = api.post("/api/v1/topics/", {"name": "Leaks"}, format="json")
-    assert response.status_code == 201, response.content  # ...but a token is not a password guess
+    assert response.status_code == 201, response.content  # ...but an API key is not a password guess
 
 
 def test_force_login_and_the_browsable_api_with_a_session(client):

@@ -196,9 +196,12 @@ def test_manifest_static_files_outside_debug_only_by_default():
 
 
 def test_throttle_rates_from_the_environment():
-    assert settings_with(DJANGO_DEBUG="1")["throttle"] == {"anon": "120/minute", "user": "1200/minute"}
-    custom = settings_with(DJANGO_DEBUG="1", API_THROTTLE_ANON="10/second", API_THROTTLE_USER="5000/hour")
-    assert custom["throttle"] == {"anon": "10/second", "user": "5000/hour"}
+    defaults = {"anon": "120/minute", "user": "1200/minute", "key": "1200/minute"}
+    assert settings_with(DJANGO_DEBUG="1")["throttle"] == defaults
+    custom = settings_with(
+        DJANGO_DEBUG="1", API_THROTTLE_ANON="10/second", API_THROTTLE_USER="5000/hour", API_THROTTLE_KEY="60/minute"
+    )
+    assert custom["throttle"] == {"anon": "10/second", "user": "5000/hour", "key": "60/minute"}
 
 
 # Helpers, in process

@@ -3,8 +3,9 @@
 import logging
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from apikeys.models import APIKey
 from factcheck.auth_backends import client_ip
 
 logger = logging.getLogger(__name__)
@@ -32,4 +33,19 @@ class AnonThrottle(_LiveRate, AnonRateThrottle):
 
 
 class UserThrottle(_LiveRate, UserRateThrottle):
-    """settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"] (env API_THROTTLE_USER), per account."""
+    """settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"] (env API_THROTTLE_USER), per account; requests made
+    with an API key count against the key instead (KeyThrottle)."""
+
+    def get_cache_key(self, request, view):
+        return None if isinstance(request.auth, APIKey) else super().get_cache_key(request, view)
+
+
+class KeyThrottle(_LiveRate, SimpleRateThrottle):
+    """settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["key"] (env API_THROTTLE_KEY), per API key."""
+
+    scope = "key"
+
+    def get_cache_key(self, request, view):
+        if not isinstance(request.auth, APIKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}

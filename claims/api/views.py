@@ -23,6 +23,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apikeys.permissions import KeyScopeMixin, default_scope
+from apikeys.scopes import Scope
 from archive import reading
 from archive import services as archive_services
 from archive.models import Capture
@@ -49,7 +51,7 @@ from .negotiation import ApiContentNegotiation
 from .pagination import ApiCursorPagination
 from .parsers import ApiJSONParser
 from .renderers import ApiBrowsableRenderer, ApiJSONRenderer, PlainTextRenderer
-from .throttling import AnonThrottle, UserThrottle
+from .throttling import AnonThrottle, KeyThrottle, UserThrottle
 
 SLUG_LOOKUP = r"[-a-zA-Z0-9_]+"
 ID_LOOKUP = r"[0-9]{1,18}"
@@ -61,12 +63,18 @@ def check_if_match(request, etag: str) -> None:
         raise PreconditionFailed()
 
 
-class ApiViewMixin:
-    """Shared by every endpoint: JSON in, JSON out, throttles, writes in one transaction, Vary on credentials."""
+def workflow_scope(permission: str) -> str:
+    """The API key scope a workflow step needs: `publish` for a reviewer's (the publish permission), else `submit`."""
+    return Scope.PUBLISH if permission == workflow.PUBLISH_PERMISSION else Scope.SUBMIT
+
+
+class ApiViewMixin(KeyScopeMixin):
+    """Shared by every endpoint: JSON in, JSON out, API keys' scopes, throttles, writes in one transaction, Vary on
+    credentials."""
 
     parser_classes = [ApiJSONParser]
     renderer_classes = [ApiJSONRenderer, ApiBrowsableRenderer]
-    throttle_classes = [AnonThrottle, UserThrottle]
+    throttle_classes = [AnonThrottle, UserThrottle, KeyThrottle]
     content_negotiation_class = ApiContentNegotiation
 
     def dispatch(self, request, *args, **kwargs):
@@ -453,6 +461,16 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
             renderers.append(ClaimCSVRenderer())
         return renderers
 
+    def key_scope_for(self, request) -> str:
+        # A workflow step needs the scope of its permission: `publish` for a reviewer's, `submit` for an editor's.
+        if self.action in workflow.TRANSITIONS:
+            permission = workflow.TRANSITIONS[self.action].permission
+        elif self.action == "verdict":
+            permission = workflow.PUBLISH_PERMISSION
+        else:
+            return default_scope(request)
+        return workflow_scope(permission)
+
     def get_permissions(self):
         if self.action in workflow.TRANSITIONS or self.action == "verdict":
             # The services check the permission of each transition.
@@ -505,6 +523,7 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         summary="Set or change the verdict",
         description="Needs the publish permission. Every change is kept in the claim's public verdict history: "
         "the first rating is `initial`, later ones `update` (new evidence) or `correction` (an error). "
+        f"With an API key, the key needs the `{workflow_scope(workflow.PUBLISH_PERMISSION)}` scope. "
         f"The verdicts to give: {', '.join(f'`{v.value}`' for v in verdicts.RATINGS)}." + ACTION_BODY_NOTE,
         request=s.VerdictSerializer,
         responses={200: s.ClaimDetailSerializer},
@@ -541,6 +560,7 @@ def transition_description(transition: workflow.Transition) -> str:
     )
     if transition.needs_reason:
         text += " Give the `reason`; readers see it."
+    text += f" With an API key, the key needs the `{workflow_scope(transition.permission)}` scope."
     if transition.name == "publish":
         text += (
             " A claim that misses any of the standards is refused with 400, code `publishing_standards`, and the "
