@@ -412,3 +412,18 @@ def test_the_token_migration_runs_in_the_migration_chain(editor):
     assert not Token.objects.exists()
     assert client_with(f"Token {token.key}").get(KEYS).status_code == 200
     assert APIKey.objects.get(owner=editor).name == "Migrated API token"
+
+
+# The schema
+
+
+def test_the_schema_describes_the_key_scheme_and_its_scopes(db):
+    schema = APIClient().get(f"{API}schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    scheme = schema.json()["components"]["securitySchemes"]["ApiKey"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    for text in ("Api-Key <key>", "insufficient_scope", "key_expired", "key_revoked", *(f"`{s}`" for s in ALL_SCOPES)):
+        assert text in scheme["description"], text
+    publish = schema.json()["paths"]["/api/v1/claims/{slug}/publish/"]["post"]
+    assert {"ApiKey": []} in publish["security"] and "`publish` scope" in publish["description"]
+    assert "`submit` scope" in schema.json()["paths"]["/api/v1/claims/{slug}/submit/"]["post"]["description"]

@@ -13,7 +13,8 @@ ERROR_SCHEMA = {
                 "code": {
                     "type": "string",
                     "description": "Machine-readable: invalid, parse_error, not_authenticated, "
-                    "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
+                    "invalid_key, key_expired, key_revoked, inactive_owner, permission_denied, insufficient_scope, "
+                    "not_found, method_not_allowed, not_acceptable, "
                     "unsupported_media_type, conflict, in_use, has_verdict_history, published_claim_locked, "
                     "precondition_failed, throttled, publishing_standards, invalid_cursor, or "
                     "the code of "
@@ -55,8 +56,10 @@ ERROR_SCHEMA = {
 ERRORS = {
     "400": "Bad request: malformed JSON, unknown or read-only fields, wrong types, values too long, NUL bytes, "
     "bad choices, slugs, URLs or query parameters, or a refused workflow step; `fields` says which and why.",
-    "401": "Not authenticated, or the token is not valid: send `Authorization: Token <key>`.",
+    "401": "Not authenticated, or the API key is refused: send `Authorization: Api-Key <key>`. "
+    "`invalid_key`, `key_expired`, `key_revoked`, `inactive_owner` (the key's owner is inactive).",
     "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token). "
+    "`insufficient_scope`: the API key lacks the scope this needs (the message names it). "
     "`published_claim_locked`: what readers see of a published claim (its text, claimant, first appearance, "
     "summary, topics, evidence) changes only by a reviewer (the publish permission), with a public note.",
     "404": "No such object, or not one you may see.",
