@@ -195,6 +195,19 @@ def test_api_write_reads_the_primary_then_pins_the_client(replicas):
     assert queries.sql("default") == []
 
 
+def test_noting_a_keys_use_writes_the_primary_without_pinning_the_client(replicas):
+    claim = PublishedClaimFactory()
+    api = helpers.key_client(EditorFactory())  # not used yet: this request notes its first use
+    caught_up()
+    with Queries() as queries:
+        response = api.get(f"{API}claims/{claim.slug}/")
+    assert response.status_code == 200
+    written = [sql for sql in queries.sql("default") if sql.startswith("UPDATE")]
+    assert len(written) == 1 and "apikeys_apikey" in written[0] and "last_used_at" in written[0]
+    assert any("claims_claim" in sql for sql in queries.sql("replica1"))  # the claim still read from the replica
+    assert PIN_COOKIE not in response.cookies
+
+
 def test_stale_if_match_is_checked_against_the_primary(replicas):
     claim = PublishedClaimFactory()
     api = key_client(EditorFactory())
