@@ -20,12 +20,16 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from freezegun import freeze_time
+from rest_framework import permissions
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.views import APIView
 
 from apikeys.models import APIKey
 from apikeys.permissions import KeyScopeMixin
 from apikeys.scopes import ALL_SCOPES
+from claims.api.views import ApiViewMixin
 from claims.models import Claim, Status, Topic, VerdictChange
 from tests.factories import (
     CaptureFactory,
@@ -188,6 +192,25 @@ def test_the_claimreview_import_needs_the_write_scope(superuser):
         f"{API}claimreview/import/", b"{}", content_type="application/json"
     )
     assert response.status_code == 403 and error(response)["code"] == "insufficient_scope"
+
+
+class WebhooksLikeView(ApiViewMixin, APIView):
+    """A view that names its scope, as the webhooks endpoints do."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    key_scope = "webhooks"
+
+    def get(self, request):
+        return Response({"scopes": request.auth.scopes})
+
+
+def test_a_view_names_the_scope_it_needs(editor):
+    view = WebhooksLikeView.as_view()
+    for scopes, status in ((["read", "write"], 403), (["webhooks"], 200)):
+        request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Api-Key {api_key(editor, scopes)}")
+        response = view(request)
+        assert response.status_code == status, scopes
+    assert response.data == {"scopes": ["webhooks"]}  # request.auth is the key
 
 
 def test_sessions_are_not_scope_checked(editor):
