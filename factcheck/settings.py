@@ -1,9 +1,11 @@
 """Settings for factcheck, read from the environment (see README "Settings")."""
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -45,7 +47,7 @@ if BYLINE not in ("reviewers", "desk"):
 DESK_NAME = os.environ.get("FACTCHECK_DESK_NAME", "").strip() or f"the {PUBLISHER_NAME} desk"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "twofactor.apps.TwoFactorAdminConfig",  # django.contrib.admin, with a site that asks for the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +67,10 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "background",  # before django_tasks_db: its db_worker also keeps the recurring tasks scheduled
     "django_tasks",
     "django_tasks_db",
@@ -75,6 +81,7 @@ INSTALLED_APPS = [
     "archive",
     "apikeys",
     "demo",
+    "twofactor",
     "factcheck",
 ]
 
@@ -87,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed a second factor this session
+    "twofactor.middleware.SecondFactorMiddleware",  # a password-only staff session: second step, else anonymous
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -319,10 +328,39 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 _AXES_COOLOFF_MINUTES = int(os.environ.get("AXES_COOLOFF_MINUTES", "15"))
 AXES_COOLOFF_TIME = timedelta(minutes=_AXES_COOLOFF_MINUTES) if _AXES_COOLOFF_MINUTES > 0 else None  # 0: until reset
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# A sign-in resets the failures only once complete: after the second factor when one is asked (twofactor.policy).
+AXES_RESET_ON_SUCCESS = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]  # never the codes in the attempts' record
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "factcheck.auth_backends.client_ip"
 AXES_LOCKOUT_CALLABLE = "factcheck.auth_backends.lockout_response"
+
+# Two-factor sign-in for staff (README "Two-factor sign-in", twofactor/): required of every staff account when
+# on (the default unless DEBUG); when off, only staff who enrolled a device are asked for it.
+REQUIRE_2FA = env_bool("FACTCHECK_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Passkeys (django-otp-webauthn) belong to a domain name (the relying party), never an IP address: by default the
+# site URL's host, or localhost when that is an IP (`make run`: open http://localhost:8000/ to use them).
+_site = urlsplit(SITE_URL)
+_site_host = _site.hostname or "localhost"
+try:
+    ipaddress.ip_address(_site_host)
+    _site_host_is_ip = True
+except ValueError:
+    _site_host_is_ip = False
+OTP_WEBAUTHN_RP_ID = os.environ.get("FACTCHECK_WEBAUTHN_RP_ID", "").strip() or (
+    "localhost" if _site_host_is_ip else _site_host
+)
+OTP_WEBAUTHN_RP_NAME = SITE_NAME
+_port = f":{_site.port}" if _site.port else ""
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "FACTCHECK_WEBAUTHN_ORIGINS",
+    f"{_site.scheme}://{_site.netloc}"
+    if _site.scheme == "https" or _site_host == "localhost"
+    else f"http://{OTP_WEBAUTHN_RP_ID}{_port}",
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is the second step, after the password
 
 # API
 API_MAX_PAGE_SIZE = 100

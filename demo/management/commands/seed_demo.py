@@ -80,4 +80,14 @@ class Command(BaseCommand):
             else:
                 login = "password changed since it was created"
             self.stdout.write(f"  {account.username:<9} {login:<28} ({account.role}; {state})")
+        if settings.REQUIRE_2FA:
+            self.stdout.write(
+                "Two-factor sign-in is required (FACTCHECK_REQUIRE_2FA is on): each account sets up an "
+                "authenticator app or a passkey at its first sign-in."
+            )
+        else:
+            self.stdout.write(
+                "The password alone signs them in (FACTCHECK_REQUIRE_2FA is off, as under DJANGO_DEBUG); an "
+                "account that adds a second factor on its Two-factor page is asked for it."
+            )
         self.stdout.write(f"Public site: {settings.SITE_URL}/")
