@@ -16,13 +16,14 @@ from django.apps import apps
 ROOT = Path(__file__).resolve().parent.parent
 # bench/ is not among them: the benchmark bulk-loads synthetic rows into a database of its own, and is not
 # installed in the site.
-PACKAGES = ["claims", "public", "exchange", "demo", "factcheck", "archive", "background"]
+PACKAGES = ["claims", "public", "exchange", "demo", "factcheck", "archive", "background", "following"]
 
 # Whole files or folders left out, with the reason.
 EXCLUDED = {
     "claims/services.py": "the write path itself",
     "exchange/dataset.py": "the dataset restore: a raw, lossless restore of rows and their history",
     "archive/services.py": "the archive's own writer (captures, watches); the record only via source_fill_blanks",
+    "following/services.py": "following's own writer (followed sites, what they brought); the record via the importer",
     "background/": "infrastructure writing its own rows (task failures, recurring schedules), never the record",
 }
 
