@@ -25,6 +25,7 @@ class FollowSiteForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False),
         help_text="The key the other site issued to this newsroom. Never shown again; leave empty to keep it.",
     )
+    url = forms.CharField(label="base URL", max_length=500)
     name = forms.CharField(required=False, max_length=200, help_text="Empty: the name the other site gives.")
     check = forms.BooleanField(required=False, initial=True, label="Check that its changes feed answers before saving")
 

@@ -257,12 +257,11 @@ def poll(site_id: int, *, max_pages: int | None = None, now: datetime | None = N
         return result
     cursor = site.cursor
     pages = max_pages or settings.FOLLOW_MAX_PAGES
-    for number in range(1, pages + 1):
+    for _ in range(pages):
         try:
             page = remote.read_page(site.url, site.api_key, cursor, settings.FOLLOW_PAGE_SIZE)
             received = _read(site, page)
-            more = page.full and number < pages
-            applied = _apply(site_id, cursor, page, received, result, now=_now(now), more=more)
+            applied = _apply(site_id, cursor, page, received, result, now=_now(now))
         except (remote.RemoteError, PollFailed) as error:
             result.error = f"{error.code}: {error}"
             result.site = record_failure(site_id=site_id, error=result.error, now=_now(now))
@@ -270,13 +269,13 @@ def poll(site_id: int, *, max_pages: int | None = None, now: datetime | None = N
         if applied is None:  # unfollowed meanwhile, or another poll read this page first
             break
         result.site, result.pages, cursor = applied, result.pages + 1, page.cursor
-        if not more:
+        if not page.full:
             break
     return result
 
 
 def _apply(
-    site_id: int, cursor: str, page: remote.Page, received: list[Received], result: PollResult, *, now, more: bool
+    site_id: int, cursor: str, page: remote.Page, received: list[Received], result: PollResult, *, now
 ) -> FollowedSite | None:
     counts = {"imported": 0, "suggested": 0, "withdrawn": 0, "dismissed": 0}
     with transaction.atomic():
@@ -292,7 +291,7 @@ def _apply(
         site.cursor = page.cursor
         site.last_checked_at = site.last_success_at = now
         site.last_error, site.consecutive_failures = "", 0
-        site.next_check_at = now if more else now + settings.FOLLOW_EVERY
+        site.next_check_at = now if page.full else now + settings.FOLLOW_EVERY  # a full page: more to read
         _count(site)
         site.save()
     result.changes += len(page.changes)
