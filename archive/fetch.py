@@ -338,9 +338,10 @@ class _Fetch:
 
     def _follow(self, session: requests.Session, url: str, result: Fetched) -> None:
         self.current = url
-        origin = _origin(url)
+        origin = None
         for redirects in range(self.max_redirects + 1):
             check_url(self.current)
+            origin = origin or _origin(self.current)  # the first address's, once it is known to be one
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise _Stop("timeout", f"no complete answer within {self.timeout:g} s")
