@@ -165,6 +165,12 @@ def test_follow_checks_the_site_names_it_and_lists_it_with_a_key_hint_only(other
     assert KEY not in listed.getvalue()
 
 
+def test_follow_reads_the_key_from_the_standard_input(other, monkeypatch):
+    monkeypatch.setattr("sys.stdin", StringIO(KEY + "\n"))
+    call_command("follow", other.url, "--key", "-", stdout=StringIO())
+    assert FollowedSite.objects.get().api_key == KEY
+
+
 def test_follow_takes_the_name_given(other):
     call_command("follow", other.url, "--key", KEY, "--name", "Partner desk", stdout=StringIO())
     assert FollowedSite.objects.get().name == "Partner desk"

@@ -1,5 +1,7 @@
 """manage.py follow URL --key KEY: follow another factcheck site; --list the followed sites; --poll them now."""
 
+import sys
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -21,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("url", nargs="?", help="The other site's address, e.g. https://factcheck.example.org")
-        parser.add_argument("--key", help="The API key the other site issued to this newsroom.")
+        parser.add_argument(
+            "--key", help="The API key the other site issued to this newsroom; `-` reads it from the standard input."
+        )
         parser.add_argument("--name", default="", help="The newsroom's name (default: as its site gives it).")
         parser.add_argument(
             "--no-check", action="store_true", help="Record the site without checking that its feed answers."
@@ -38,6 +42,8 @@ class Command(BaseCommand):
             raise CommandError("Give the address of the site to follow (or --list, or --poll).")
         if key is None:
             raise CommandError("Give the API key the other site issued to you: --key KEY.")
+        if key == "-":  # kept out of the shell's history and the process list
+            key = sys.stdin.readline().strip()
         try:
             site, created = services.follow(url=url, api_key=key, name=name, check=not no_check)
         except ValidationError as error:
