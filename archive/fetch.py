@@ -256,9 +256,13 @@ def fetch(
     connect_timeout: float | None = None,
     timeout: float | None = None,
     max_redirects: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Fetched:
     """GET `url`, following redirects one by one, each checked before it is connected to. Never raises for
     what the URL or the remote side does: a refusal or failure is `error_code` and `error`.
+
+    `headers` are added to the request (an Accept replaces ours) and sent only to url's own origin (scheme, host
+    and port): a redirect elsewhere does not carry a credential along.
 
     status and final_url are those of the last response that arrived (a redirect, when the next hop was
     refused or one too many); body is the final response's decoded body, cut at max_bytes when too_large
@@ -268,13 +272,15 @@ def fetch(
         connect_timeout=settings.CAPTURE_CONNECT_TIMEOUT if connect_timeout is None else connect_timeout,
         timeout=settings.CAPTURE_TIMEOUT if timeout is None else timeout,
         max_redirects=settings.CAPTURE_MAX_REDIRECTS if max_redirects is None else max_redirects,
+        headers=headers,
     )
     return run.fetch(url)
 
 
 class _Fetch:
-    def __init__(self, *, max_bytes: int, connect_timeout: float, timeout: float, max_redirects: int):
+    def __init__(self, *, max_bytes: int, connect_timeout: float, timeout: float, max_redirects: int, headers=None):
         self.max_bytes = max_bytes
+        self.headers = dict(headers or {})
         self.connect_timeout = connect_timeout
         self.timeout = timeout
         self.max_redirects = max_redirects
@@ -332,14 +338,17 @@ class _Fetch:
 
     def _follow(self, session: requests.Session, url: str, result: Fetched) -> None:
         self.current = url
+        origin = None
         for redirects in range(self.max_redirects + 1):
             check_url(self.current)
+            origin = origin or _origin(self.current)  # the first address's, once it is known to be one
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise _Stop("timeout", f"no complete answer within {self.timeout:g} s")
-            request = session.prepare_request(
-                requests.Request("GET", self.current, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"})
-            )
+            headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+            if self.headers and _origin(self.current) == origin:
+                headers.update(self.headers)
+            request = session.prepare_request(requests.Request("GET", self.current, headers=headers))
             response = session.send(
                 request,
                 stream=True,
@@ -443,6 +452,12 @@ class _Fetch:
             return "connection", f"the connection to {host} failed: {_short(innermost)}"
         logger.exception("fetching %s failed unexpectedly", self.current)
         return "bad_response", f"the answer could not be read: {_short(exc)}"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _causes(exc: BaseException):

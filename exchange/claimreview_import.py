@@ -2,7 +2,10 @@
 the Google Fact Check Tools API ``claims:search`` response.
 
 Every review becomes an ExternalReview (publisher, original rating, the verdict it maps to)
-on a claim found by the review's URL or by the claim's text, or created as a draft. The
+on a claim found by the review's URL or by the claim's text, or created as a draft. A caller may name
+the claim (an editor's choice), ask for the most similar claim when none has the same text
+(`match_similar`, a trigram similarity: claims/search.py), and leave a review that matches no claim
+unwritten (`create_claims=False`: it is reported in `unmatched`), as following another newsroom does. The
 importer never publishes and never sets a claim's verdict: see README "Backups and exchange".
 It writes through claims/services.py, as the importing user (without one, as the
 "claimreview-import" account, which may add what an import adds and cannot log in).
@@ -32,6 +35,7 @@ from claims.models import (
     language_validator,
 )
 from claims.normalize import normalize_url
+from claims.search import similar_claims
 
 from .ratings import map_rating
 
@@ -116,6 +120,7 @@ class ImportReport:
     claims_created: int = 0
     speakers_created: int = 0
     sources_created: int = 0
+    unmatched: list[tuple[str, ReviewItem]] = field(default_factory=list)  # with create_claims=False
 
     def as_dict(self) -> dict:
         return {
@@ -518,12 +523,28 @@ def import_user():
 
 
 class _Importer:
-    def __init__(self, *, name: str, user, report: ImportReport):
+    def __init__(
+        self,
+        *,
+        name: str,
+        user,
+        report: ImportReport,
+        claim: Claim | None = None,
+        match_similar: float | None = None,
+        create_claims: bool = True,
+    ):
         self.name = name
         self.user = user if user is not None and user.is_authenticated else import_user()
         self.report = report
         self.reason = _clip(f"Imported from {name}", 100)
+        self.claim = claim
+        self.match_similar = match_similar
+        self.create_claims = create_claims
         self._claims_by_text: dict[str, int] | None = None
+
+    def similar_claim(self, text: str) -> Claim | None:
+        found = similar_claims(text, limit=1, threshold=self.match_similar)
+        return found[0] if found else None
 
     def claim_for_text(self, text: str) -> Claim | None:
         if self._claims_by_text is None:
@@ -563,9 +584,16 @@ class _Importer:
 
     def _import_item(self, item: ReviewItem, counts: dict) -> str:
         review = ExternalReview.objects.select_related("claim").filter(url=item.url).first()
-        claim = review.claim if review else self.claim_for_text(item.claim_text)
+        claim, same_text = (review.claim, True) if review else (self.claim, False)
+        if claim is None:
+            claim, same_text = self.claim_for_text(item.claim_text), True
+        if claim is None and self.match_similar is not None:
+            claim, same_text = self.similar_claim(item.claim_text), False
+        if claim is None and not self.create_claims:
+            return "unmatched"
         changed = False
-        editable = claim is None or claim.status not in PUBLIC_STATUSES
+        # A claim matched by likeness or named by an editor gets the review only, not the review's appearances.
+        editable = claim is None or (same_text and claim.status not in PUBLIC_STATUSES)
 
         appearances = []
         if editable:
@@ -671,8 +699,12 @@ def import_document(
     user=None,
     report: ImportReport | None = None,
     progress: Callable[[int, int], None] | None = None,
+    claim: Claim | None = None,
+    match_similar: float | None = None,
+    create_claims: bool = True,
 ) -> ImportReport:
-    """Import every review in one file, each in its own savepoint; problems go into the report."""
+    """Import every review in one file, each in its own savepoint; problems go into the report. `claim`,
+    `match_similar` and `create_claims`: see the module docstring."""
     report = report if report is not None else ImportReport()
     try:
         parsed = parse_document(content)
@@ -680,7 +712,9 @@ def import_document(
         report.file_errors.append(Problem(name, None, str(error)))
         return report
     report.file_errors.extend(Problem(name, None, reason) for reason in parsed.errors)
-    importer = _Importer(name=name, user=user, report=report)
+    importer = _Importer(
+        name=name, user=user, report=report, claim=claim, match_similar=match_similar, create_claims=create_claims
+    )
     total = len(parsed.items)
     for done, (label, item) in enumerate(parsed.items, start=1):
         if isinstance(item, str):
@@ -697,7 +731,10 @@ def import_document(
             except IntegrityError as error:
                 report.skipped.append(Problem(name, label, f"conflicts with existing data: {error}"))
             else:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                if outcome == "unmatched":
+                    report.unmatched.append((label, item))
+                else:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
                 report.claims_created += counts["claims"]
                 report.speakers_created += counts["speakers"]
                 report.sources_created += counts["sources"]

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "exchange",
     "archive",
     "apikeys",
+    "following",
     "demo",
     "twofactor",
     "factcheck",
@@ -218,6 +219,18 @@ WATCH_INTERVALS = {
 # Also ask the Internet Archive's Save Page Now for a copy of each new source (off by default).
 SAVE_PAGE_NOW = env_bool("FACTCHECK_SAVE_PAGE_NOW")
 SAVE_PAGE_NOW_URL = os.environ.get("FACTCHECK_SAVE_PAGE_NOW_URL", "https://web.archive.org/save/")
+
+# Following other factcheck sites (README "Following another newsroom", following/): how often their changes feeds
+# are polled, how far a failing site's next poll moves back at most, how much one poll reads, and how alike (trigram
+# similarity, 0 to 1) one of our claims must be to take another site's fact check without an editor.
+FOLLOW_EVERY = timedelta(seconds=int(os.environ.get("FACTCHECK_FOLLOW_EVERY_SECONDS", "300")))
+FOLLOW_MAX_BACKOFF = timedelta(hours=6)
+FOLLOW_LEASE = timedelta(minutes=15)
+FOLLOW_PAGE_SIZE = 50
+FOLLOW_MAX_PAGES = int(os.environ.get("FACTCHECK_FOLLOW_MAX_PAGES", "10"))
+FOLLOW_MATCH_SIMILARITY = float(os.environ.get("FACTCHECK_FOLLOW_MATCH_SIMILARITY", "0.6"))
+FOLLOW_TIMEOUT = 15.0
+FOLLOW_MAX_BYTES = 2 * 1024 * 1024
 
 # Captured copies of sources (archive/): WARC files through Django's storage API, local files under MEDIA_ROOT
 # by default, any S3-compatible store with FACTCHECK_CAPTURE_STORAGE=s3 (README "Sources and the watch").

@@ -411,3 +411,48 @@ def test_google_errors_name_the_claim_and_the_review(tmp_path):
     ]:
         assert f"{path}: {expected}" in err
     assert list(Claim.objects.values_list("text", flat=True)) == ["Fine."]
+
+
+# What following another site asks of the importer (following/services.py)
+
+
+def _one_review(text: str, url: str = "https://other.example.org/claims/x") -> bytes:
+    data = {
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": text,
+        "author": {"@type": "Organization", "name": "Other desk"},
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+        "itemReviewed": {"@type": "Claim", "appearance": [{"url": "https://social.example.org/post/1"}]},
+    }
+    return json.dumps(data).encode()
+
+
+@pytest.mark.django_db
+def test_without_creating_claims_an_unmatched_review_is_reported_and_nothing_written():
+    before = counts()
+    report = import_document(_one_review("Nobody here said this."), name="other", create_claims=False)
+    assert (report.created, report.skipped, report.file_errors) == (0, [], [])
+    [(label, item)] = report.unmatched
+    assert (label, item.claim_text) == ("item 1", "Nobody here said this.")
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_a_named_claim_takes_the_review_before_one_with_the_same_text():
+    ClaimFactory(text="The leak was authentic.")
+    named = ClaimFactory(text="Artists leaked access to the model.")
+    report = import_document(_one_review("The leak was authentic."), name="other", claim=named)
+    assert report.created == 1
+    assert ExternalReview.objects.get().claim == named
+    assert not named.evidence.exists()  # the review only: its appearances are of another text
+
+
+@pytest.mark.django_db
+def test_the_most_similar_claim_takes_the_review_at_the_threshold_asked():
+    alike = ClaimFactory(text="The leaked Sora access was authentic.")
+    text = "Leaked Sora access was authentic, the artists say."
+    report = import_document(_one_review(text), name="other", match_similar=0.99, create_claims=False)
+    assert len(report.unmatched) == 1 and not ExternalReview.objects.exists()
+    report = import_document(_one_review(text), name="other", match_similar=0.5, create_claims=False)
+    assert report.created == 1 and ExternalReview.objects.get().claim == alike

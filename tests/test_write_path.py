@@ -16,7 +16,18 @@ from django.apps import apps
 ROOT = Path(__file__).resolve().parent.parent
 # bench/ is not among them: the benchmark bulk-loads synthetic rows into a database of its own, and is not
 # installed in the site.
-PACKAGES = ["claims", "public", "exchange", "demo", "factcheck", "archive", "background", "apikeys", "twofactor"]
+PACKAGES = [
+    "claims",
+    "public",
+    "exchange",
+    "demo",
+    "factcheck",
+    "archive",
+    "background",
+    "apikeys",
+    "twofactor",
+    "following",
+]
 
 # Whole files or folders left out, with the reason.
 EXCLUDED = {
@@ -25,6 +36,7 @@ EXCLUDED = {
     "archive/services.py": "the archive's own writer (captures, watches); the record only via source_fill_blanks",
     "apikeys/services.py": "the API keys' own writer (keys, revocation, last use), never the record",
     "twofactor/services.py": "staff members' second-factor devices (django-otp's models), never the record",
+    "following/services.py": "following's own writer (followed sites, what they brought); the record via the importer",
     "background/": "infrastructure writing its own rows (task failures, recurring schedules), never the record",
 }
 
