@@ -17,8 +17,6 @@ import pytest
 
 from tests.helpers import ROOT, SECRET, clean_env
 
-# Any string will do until the keys' `manage.py create_api_key` lands: A's changes feed is public.
-KEY = "e2e-partner-key-0123456789"
 LEAK = "The leaked Sora access was authentic."
 PAUSE = "OpenAI paused the Sora early access program for three days."
 
@@ -124,12 +122,16 @@ def test_one_factcheck_follows_another_and_imports_what_it_publishes(sites):
     leak, _ = a.python(PUBLISH.format(claims=f"publish({LEAK!r}).slug, publish({PAUSE!r}, 'true').slug"))
     b.python(PUBLISH.format(claims="publish('The leaked Sora access was authentic!', 'mostly_false').slug"))
 
-    assert "Following Newsroom A at " + a.url in b.manage("follow", a.url, "--key", KEY)
+    # A gives B a read key; B's polls are then A's partner's, under its own rate limit.
+    a.manage("shell", "-c", "from django.contrib.auth.models import User; User.objects.create_user('newsroom-b')")
+    key = a.manage("create_api_key", "Newsroom B", "--user", "newsroom-b", "--scopes", "read").strip()
+    assert "Following Newsroom A at " + a.url in b.manage("follow", a.url, "--key", key)
     assert "2 change(s): 1 imported, 1 suggestion(s)" in b.manage("follow", "--poll")
     assert b.query(REVIEWS) == [
         ("The leaked Sora access was authentic!", f"{a.url}/claims/{leak}", "Newsroom A", "False")
     ]
     assert b.query(FOLLOWED) == [(PAUSE, "suggested"), (LEAK, "imported")]
+    assert a.query("SELECT count(*) FROM apikeys_apikey WHERE last_used_at IS NOT NULL") == [(1,)]
     assert b.query("SELECT count(*) FROM claims_claim") == [(1,)]  # the suggestion waits for an editor
     assert [c["type"] for c in b.get("/api/v1/changes/")["results"]] == ["claim.published"]  # B's own only
 
