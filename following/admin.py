@@ -279,7 +279,8 @@ class FollowedReviewAdmin(admin.ModelAdmin):
 
 
 def suggestions_row(request):
-    if not workflow.may(request.user, workflow.CHANGE_PERMISSION):
+    """For editors of a newsroom that follows (or followed) another site."""
+    if not workflow.may(request.user, workflow.CHANGE_PERMISSION) or not FollowedSite.objects.exists():
         return None
     return {
         "code": "followed_suggestions",

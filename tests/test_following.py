@@ -579,6 +579,10 @@ def test_editors_take_a_suggestion_in_as_a_draft_claim_or_dismiss_it(editor_clie
     assert dismissed.state == State.DISMISSED and dismissed.textual_rating == "Mixed"  # kept, not suggested again
 
 
+def test_a_newsroom_that_follows_no_one_has_no_suggestions_row(editor_client):
+    assert "Fact checks from followed sites" not in editor_client.get(reverse("admin:index")).content.decode()
+
+
 def test_readers_do_not_see_the_suggestions(client, suggestion):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:following_followedreview_changelist")).status_code == 403
