@@ -41,6 +41,8 @@ class Page(HTMLParser):
             self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = ""
+        elif tag == "br" and self._cell is not None:
+            self._cell += " "
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
@@ -116,9 +118,9 @@ def test_the_api_page_lists_every_resource_of_the_router_and_every_operation_of_
 
 def test_the_api_page_shows_the_verdict_scale_of_claims_verdicts(client):
     rows = Page(client.get(API_PAGE).content.decode()).rows
-    assert rows[0] == ["Value", "Label", "Meaning", "ClaimReview rating"]
+    assert rows[0] == ["Value and label", "Meaning", "ClaimReview rating"]
     expected = [
-        [grade.value, grade.label, grade.meaning, str(grade.rating) if grade.rating else "none"]
+        [f"{grade.value} {grade.label}", grade.meaning, str(grade.rating) if grade.rating else "none"]
         for grade in verdicts.SCALE.values()
     ]
     assert rows[1:] == expected
