@@ -34,7 +34,7 @@ run: install
 	@echo
 	@echo "  factcheck is starting at http://$(HOST):$(PORT)/"
 	@echo "  Editors' admin:        http://$(HOST):$(PORT)/admin/  (logins above)"
-	@echo "  API:                   http://$(HOST):$(PORT)/api/v1/"
+	@echo "  API:                   http://$(HOST):$(PORT)/api/  (docs, schema, feeds, keys)"
 	@echo "  A worker for the background work runs beside it. Stop both with Ctrl-C."
 	@echo
 	@# The worker in the background, the server in front; when the server stops (Ctrl-C), the worker stops too.

@@ -325,7 +325,7 @@ CSP_POLICY = {
 CSP_PATH_POLICIES = {
     "/api/v1/docs/": {"style-src": ["'self'", "'unsafe-inline'"], "worker-src": ["'self'", "blob:"]},
     "/api/v1/redoc/": {"style-src": ["'self'", "'unsafe-inline'"], "worker-src": ["'self'", "blob:"]},
-    "/api/": {"style-src": ["'self'", "'unsafe-inline'"]},
+    "/api/v1/": {"style-src": ["'self'", "'unsafe-inline'"]},
     "/" + ADMIN_PATH: {"style-src": ["'self'", "'unsafe-inline'"]},
 }
 # drf-spectacular's Swagger UI page carries one fixed inline script: allowed by its hash only.
@@ -410,6 +410,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
     "DESCRIPTION": "Claims, sources, statements, speakers and evidence of a fact-checking newsroom.\n\n"
+    f"Where to start (keys, feeds, webhooks, the verdict scale): [{SITE_URL}/api/]({SITE_URL}/api/)\n\n"
     "Authentication: an API key, `Authorization: Api-Key <key>` (see the `ApiKey` security scheme for scopes "
     "and errors). Limits: anonymous clients may make {anon} requests, signed-in users {user}, each API key {key} "
     "(429 with Retry-After beyond); pages hold at most {max_page} items (`page_size`). Every object carries an "
@@ -444,11 +445,12 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "claims.api.schema.add_error_responses",
+        "claims.api.schema.describe_tags",
     ],
 }
 
 # Anyone may read the public API from a browser; nothing else crosses origins.
-CORS_URLS_REGEX = r"^/api/.*$"
+CORS_URLS_REGEX = r"^/api/v1/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False

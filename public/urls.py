@@ -18,6 +18,7 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("methodology/", views.methodology, name="methodology"),
     path("corrections/", views.corrections, name="corrections"),
+    path("api/", views.api, name="api"),
     path("feeds/claims.rss", views.reader_page(feeds.ClaimsFeed()), name="feed_claims_rss"),
     path("feeds/claims.atom", views.reader_page(feeds.ClaimsAtomFeed()), name="feed_claims_atom"),
     path("feeds/corrections.rss", views.reader_page(feeds.CorrectionsFeed()), name="feed_corrections_rss"),

@@ -1,6 +1,7 @@
 """Public pages for readers: server-rendered, no JavaScript needed, a fixed number of queries each."""
 
 import contextlib
+import json
 import re
 from functools import wraps
 
@@ -20,6 +21,8 @@ from django.views.decorators.http import require_safe
 from archive import reading
 from archive.models import Capture
 from claims import public_record, verdicts
+from claims.api import docs
+from claims.api.schema import ERROR_SCHEMA
 from claims.models import (
     Claim,
     Evidence,
@@ -626,6 +629,40 @@ def methodology(request):
     return render(request, "claims/methodology.html", {"scale": scale, "meta": meta})
 
 
+# How the API page names each throttle rate of settings.REST_FRAMEWORK (any other by its scope).
+RATE_LABELS = {"anon": "anonymous clients, per address", "user": "clients with a key or an account, per account"}
+PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}  # as DRF reads a rate: the period's first letter
+
+
+def _rate(rate: str) -> str:
+    """'120/minute' as '120 requests per minute'."""
+    number, period = rate.split("/", 1)
+    return f"{number} requests per {PERIODS.get(period[:1], period)}"
+
+
+@reader_page
+def api(request):
+    """The API's front page: where a client starts (the docs, the schema, keys, the endpoints, the feeds, the scale)."""
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+    meta = {
+        "title": "API",
+        "description": f"The {settings.SITE_NAME} API: our fact checks, their evidence and sources and every change "
+        "to the public record as JSON, with its documentation, OpenAPI schema, feeds, verdict scale and keys.",
+    }
+    context = {
+        "resources": docs.resources(),
+        "scale": verdicts.table(),
+        "rates": [(RATE_LABELS.get(scope, scope), _rate(rate)) for scope, rate in rates.items() if rate],
+        "max_page_size": settings.API_MAX_PAGE_SIZE,
+        "error_example": json.dumps(ERROR_SCHEMA["example"], indent=2),
+        "error_codes": ERROR_SCHEMA["properties"]["error"]["properties"]["code"]["description"].removeprefix(
+            "Machine-readable: "
+        ),
+        "meta": meta,
+    }
+    return render(request, "claims/api.html", context)
+
+
 @reader_page
 def corrections(request):
     page = _page(request, public_record.corrections())
@@ -642,7 +679,7 @@ def robots_txt(request):
     lines = [
         "User-agent: *",
         f"Disallow: /{settings.ADMIN_PATH}",
-        "Disallow: /api/",
+        "Disallow: /api/v1/",
         "",
         f"Sitemap: {settings.SITE_URL}{reverse('claims:sitemap')}",
         "",

@@ -65,6 +65,7 @@ def pages(client):
         "claimant": claim.claimant.get_absolute_url(),
         "methodology": reverse("claims:methodology"),
         "corrections": reverse("claims:corrections"),
+        "API": reverse("claims:api"),
     }
     result = {}
     for name, url in urls.items():

@@ -135,6 +135,7 @@ def public_urls(claim) -> list[str]:
         claim.topics.first().get_absolute_url(),
         reverse("claims:methodology"),
         reverse("claims:corrections"),
+        reverse("claims:api"),
         reverse("claims:feed_claims_rss"),
         reverse("claims:feed_claims_atom"),
         reverse("claims:sitemap"),

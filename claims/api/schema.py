@@ -1,4 +1,5 @@
-"""OpenAPI post-processing: the error shape and the conditional-request answers on every operation."""
+"""OpenAPI post-processing: the error shape and the conditional-request answers on every operation, and a
+description for each group of operations (tag)."""
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -149,4 +150,38 @@ def add_error_responses(result, generator, request, public):
                         "schema": {"type": "string"},
                     }
                 )
+    return result
+
+
+# Each group of operations (an operation's tag is the first part of its path), in the order the docs show them,
+# with what it is for, in plain text (the API page shows it too). A tag that is not here shows without one, and
+# tests/test_api_docs.py fails.
+TAGS = {
+    "claims": "Claims being checked: the written fact check, its verdict and sources, and the editorial workflow "
+    "(submit, send back, publish, retract, change the verdict).",
+    "verdicts": "The rating scale: every verdict, what it means and its ClaimReview rating.",
+    "changes": "The changes feed: every change to the public record, in order, to catch up from a cursor.",
+    "webhooks": "Webhook endpoints, managed with a webhooks key: where we send signed events as the public record "
+    "changes, their deliveries, and a test event.",
+    "sources": "Documents where statements were found, with their archived copies (captures).",
+    "statements": "What a speaker said in a source: a quote or a paraphrase.",
+    "speakers": "People and organizations who make statements and claims.",
+    "topics": "Subjects to browse claims by.",
+    "evidence": "How one statement bears on one claim: supports, refutes or gives context.",
+    "claimreview": "schema.org ClaimReview: the DataFeed of every published fact check, and importing other "
+    "fact-checkers' reviews.",
+}
+
+
+def describe_tags(result, generator, request, public):
+    """The schema's `tags`: every tag its operations use, described, in TAGS order."""
+    used = {
+        tag
+        for operations in result.get("paths", {}).values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for tag in operation.get("tags", [])
+    }
+    order = [tag for tag in TAGS if tag in used] + sorted(used - TAGS.keys())
+    result["tags"] = [{"name": tag, **({"description": TAGS[tag]} if tag in TAGS else {})} for tag in order]
     return result

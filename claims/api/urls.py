@@ -1,8 +1,7 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import changes, views
+from . import changes, docs, views
 
 app_name = "api"
 
@@ -18,9 +17,10 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 urlpatterns = [
     path("verdicts/", views.VerdictScaleView.as_view(), name="verdicts"),
     path("changes/", changes.ChangesView.as_view(), name="changes"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
+    path("docs/", docs.SwaggerView.as_view(), name="docs"),
+    path("redoc/", docs.RedocView.as_view(), name="redoc"),
+    path("redoc/redoc.standalone.js", docs.redoc_bundle, name="redoc-bundle"),
     *router.urls,
     # Keep last: any other path under /api/v1/ answers 404 in the API error shape.
     re_path(r"^[\s\S]*$", views.ApiNotFoundView.as_view(), name="not-found"),

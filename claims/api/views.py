@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from drf_spectacular.views import SpectacularRedocView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -619,9 +618,3 @@ class ApiNotFoundView(ApiViewMixin, APIView):
         raise NotFound("There is no such API endpoint; see /api/v1/docs/.")
 
     get = post = put = patch = delete = head = options = _missing
-
-
-class RedocView(SpectacularRedocView):
-    """ReDoc from the sidecar, on a page that loads nothing from other sites (no Google Fonts)."""
-
-    template_name = "api/redoc.html"

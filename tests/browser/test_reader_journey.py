@@ -75,6 +75,7 @@ def test_other_reader_pages_pass_axe(live_server, demo_story, page, screenshot):
         ("08-topic", "/topics/sora/"),
         ("09-claims", "/claims/?verdict=nonsense"),
         ("10-not-found", "/claims/no-such-claim/"),
+        ("11-api", "/api/"),
     ]:
         page.goto(live_server.url + path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
