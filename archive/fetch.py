@@ -256,9 +256,19 @@ def fetch(
     connect_timeout: float | None = None,
     timeout: float | None = None,
     max_redirects: int | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    follow_redirects: bool = True,
+    cut_body: bool = False,
 ) -> Fetched:
     """GET `url`, following redirects one by one, each checked before it is connected to. Never raises for
     what the URL or the remote side does: a refusal or failure is `error_code` and `error`.
+
+    For a webhook: `method` "POST" with `body` and `headers` (added to, or replacing, the defaults);
+    follow_redirects=False answers a redirect as the final response; cut_body=True cuts a body larger than max_bytes
+    there (the hop says truncated="length") instead of making it the error too_large. The address rules, the
+    deadline and the size cap are the same.
 
     status and final_url are those of the last response that arrived (a redirect, when the next hop was
     refused or one too many); body is the final response's decoded body, cut at max_bytes when too_large
@@ -269,6 +279,8 @@ def fetch(
         timeout=settings.CAPTURE_TIMEOUT if timeout is None else timeout,
         max_redirects=settings.CAPTURE_MAX_REDIRECTS if max_redirects is None else max_redirects,
     )
+    run.method, run.body, run.headers = method, body, dict(headers or {})
+    run.follow_redirects, run.cut_body = follow_redirects, cut_body
     return run.fetch(url)
 
 
@@ -281,6 +293,11 @@ class _Fetch:
         self.expired = threading.Event()
         self.deadline = 0.0
         self.current = ""
+        self.method = "GET"
+        self.body: bytes | None = None
+        self.headers: dict[str, str] = {}
+        self.follow_redirects = True
+        self.cut_body = False
 
     def fetch(self, url: str) -> Fetched:
         result = Fetched(
@@ -337,8 +354,9 @@ class _Fetch:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise _Stop("timeout", f"no complete answer within {self.timeout:g} s")
+            headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate", **self.headers}
             request = session.prepare_request(
-                requests.Request("GET", self.current, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"})
+                requests.Request(self.method, self.current, headers=headers, data=self.body)
             )
             response = session.send(
                 request,
@@ -363,11 +381,11 @@ class _Fetch:
                 )
                 result.hops.append(hop)
                 result.final_url, result.status = hop.url, hop.status
-                target = session.get_redirect_target(response)
+                target = session.get_redirect_target(response) if self.follow_redirects else None
                 if target is None:
                     result.content_type, result.charset = media_type(response.headers.get("Content-Type", ""))
                     try:
-                        self._read(response, hop, limit=self.max_bytes, cut_is_error=True)
+                        self._read(response, hop, limit=self.max_bytes, cut_is_error=not self.cut_body)
                     finally:
                         result.body = hop.body
                     return
