@@ -261,14 +261,15 @@ def fetch(
     headers: dict[str, str] | None = None,
     follow_redirects: bool = True,
     cut_body: bool = False,
+    agent: str | None = None,
 ) -> Fetched:
     """GET `url`, following redirects one by one, each checked before it is connected to. Never raises for
     what the URL or the remote side does: a refusal or failure is `error_code` and `error`.
 
     For a webhook: `method` "POST" with `body` and `headers` (added to, or replacing, the defaults);
     follow_redirects=False answers a redirect as the final response; cut_body=True cuts a body larger than max_bytes
-    there (the hop says truncated="length") instead of making it the error too_large. The address rules, the
-    deadline and the size cap are the same.
+    there (the hop says truncated="length") instead of making it the error too_large; `agent` (a User-Agent) names
+    the caller (the archiver by default). The address rules, the deadline and the size cap are the same.
 
     status and final_url are those of the last response that arrived (a redirect, when the next hop was
     refused or one too many); body is the final response's decoded body, cut at max_bytes when too_large
@@ -281,6 +282,7 @@ def fetch(
     )
     run.method, run.body, run.headers = method, body, dict(headers or {})
     run.follow_redirects, run.cut_body = follow_redirects, cut_body
+    run.agent = agent or user_agent()
     return run.fetch(url)
 
 
@@ -298,6 +300,7 @@ class _Fetch:
         self.headers: dict[str, str] = {}
         self.follow_redirects = True
         self.cut_body = False
+        self.agent = ""
 
     def fetch(self, url: str) -> Fetched:
         result = Fetched(
@@ -320,7 +323,7 @@ class _Fetch:
                 ip_filter_allow_loopback_ips=allow_loopback,
                 never_redirect=True,
                 default_timeout=(self.connect_timeout, self.timeout),
-                user_agent_override=user_agent(),
+                user_agent_override=self.agent or user_agent(),
             )
         ).get_session()
         session.trust_env = False  # no proxy or .netrc credentials from the environment

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("api/v1/", include("exchange.api")),  # ClaimReview feed and import
+    path("api/v1/webhooks/", include("webhooks.api")),
     path("api/v1/", include("claims.api.urls")),
     path("", include("public.urls")),
 ]
