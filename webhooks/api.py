@@ -7,11 +7,12 @@ Included from factcheck/urls.py ahead of the main API urls. Authentication is re
 
 import json
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
@@ -30,6 +31,30 @@ SIGNING = (
     "Webhooks specification says; verify it with the `standardwebhooks` package: "
     "`Webhook(secret).verify(body, headers)`."
 )
+
+
+class RefusedURL(APIException):
+    """An endpoint URL the address rules refuse: 400 with the rule's code (refused_address, refused_scheme,
+    refused_credentials) and the message under `fields.url`."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "refused_address"
+
+    def __init__(self, error: DjangoValidationError):
+        [refusal] = error.error_dict["url"]
+        super().__init__({"url": [refusal.message % (refusal.params or {})]})
+        self.default_code = refusal.code
+
+
+def _checked(call, **kwargs):
+    """Run a service; a refused URL answers with its own code, not the generic `invalid` of a field error."""
+    try:
+        return call(**kwargs)
+    except DjangoValidationError as error:
+        refused = getattr(error, "error_dict", {}).get("url", [])
+        if len(refused) == 1 and str(refused[0].code).startswith("refused_"):
+            raise RefusedURL(error) from None
+        raise
 
 
 class EndpointSerializer(serializers.ModelSerializer):
@@ -156,7 +181,7 @@ class EndpointViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        endpoint = services.endpoint_create(owner=request.user, **serializer.validated_data)
+        endpoint = _checked(services.endpoint_create, owner=request.user, **serializer.validated_data)
         data = EndpointWithSecretSerializer(endpoint, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -168,7 +193,7 @@ class EndpointViewSet(ApiViewMixin, viewsets.ModelViewSet):
         if not partial:
             fields.setdefault("events", [])
             fields.setdefault("description", "")
-        endpoint = services.endpoint_update(endpoint=serializer.instance, **fields)
+        endpoint = _checked(services.endpoint_update, endpoint=serializer.instance, **fields)
         return Response(self.get_serializer(endpoint).data)
 
     def perform_destroy(self, instance):
