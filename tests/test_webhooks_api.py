@@ -220,3 +220,12 @@ def test_admin_actions_test_event_off_on_and_send_again(staff, receiver, partner
     staff.post("/admin/webhooks/delivery/", {"action": "send_again", "_selected_action": [delivery.pk]})
     run_tasks()
     assert receiver.ids == [delivery.event_id] * 2
+
+
+def test_an_endpoint_made_off_and_unknown_fields_refused(api, receiver):
+    made = create(api, receiver, is_active=False)
+    assert made["is_active"] is False and made["disabled_reason"]
+    response = api.post(URL, {"url": receiver.url, "colour": "blue"}, format="json")
+    assert response.status_code == 400 and "colour" in response.json()["error"]["fields"]
+    response = api.patch(f"{URL}{made['id']}/", {"secret": "whsec_mine"}, format="json")
+    assert response.status_code == 400 and "secret" in response.json()["error"]["fields"]

@@ -58,11 +58,13 @@ class EndpointAdmin(admin.ModelAdmin):
             services.endpoint_update(endpoint=obj, **fields)
             return
         created = services.endpoint_create(
-            owner=data["owner"], url=data["url"], description=data["description"], events=data["events"]
+            owner=data["owner"],
+            url=data["url"],
+            description=data["description"],
+            events=data["events"],
+            is_active=data.get("is_active", False),
         )
         obj.pk, obj.secret, obj.created_at = created.pk, created.secret, created.created_at
-        if not data.get("is_active", True):
-            services.endpoint_update(endpoint=created, is_active=False)
         self._show_secret(request, created)
 
     def _show_secret(self, request, endpoint):

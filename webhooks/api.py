@@ -9,7 +9,8 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from claims.api.pagination import ApiCursorPagination
+from claims.api.serializers import StrictInputMixin
 from claims.api.views import ID_LOOKUP, ApiViewMixin
 
 from . import services
@@ -57,7 +59,7 @@ def _checked(call, **kwargs):
         raise
 
 
-class EndpointSerializer(serializers.ModelSerializer):
+class EndpointSerializer(StrictInputMixin, serializers.ModelSerializer):
     url = serializers.CharField(
         max_length=1000,
         help_text="Where events are POSTed: an http or https address on a public host (a private, loopback or "
@@ -145,6 +147,12 @@ class DeliveryPagination(ApiCursorPagination):
     ordering = ("-id",)
 
 
+class DeliveryPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The page before, or null.")
+    results = DeliverySerializer(many=True)
+
+
 @extend_schema_view(
     list=extend_schema(summary="List your webhook endpoints", description="Your endpoints, newest first."),
     retrieve=extend_schema(summary="Read a webhook endpoint", description="The secret is not shown again."),
@@ -228,7 +236,11 @@ class EndpointViewSet(ApiViewMixin, viewsets.ModelViewSet):
         description="Its deliveries, newest first, each with its payload and every attempt (status, latency, the "
         "first 500 characters of the answer). States: `pending`, `failed` (to be retried at `next_attempt_at`), "
         "`delivered`, `given_up` (the retry schedule, about three days, was used up, or the endpoint answered 410).",
-        responses={200: DeliverySerializer(many=True)},
+        parameters=[
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="The page: copy it from `next` or `previous`."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Deliveries per page (20 by default)."),
+        ],
+        responses={200: DeliveryPageSerializer},
     )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):

@@ -88,8 +88,8 @@ def check_events(events) -> list[str]:
     return sorted(set(events), key=EVENT_TYPES.index)
 
 
-def endpoint_create(*, owner, url: str, description: str = "", events=None) -> Endpoint:
-    """A new active endpoint with a new secret (read endpoint.secret now: it is shown this once)."""
+def endpoint_create(*, owner, url: str, description: str = "", events=None, is_active: bool = True) -> Endpoint:
+    """A new endpoint with a new secret (read endpoint.secret now: it is shown this once); active unless told."""
     now = timezone.now()
     return Endpoint.objects.create(
         owner=owner,
@@ -97,6 +97,9 @@ def endpoint_create(*, owner, url: str, description: str = "", events=None) -> E
         description=(description or "").strip()[:200],
         events=check_events(events),
         secret=new_secret(),
+        is_active=bool(is_active),
+        disabled_at=None if is_active else now,
+        disabled_reason="" if is_active else "Turned off by its owner.",
         created_at=now,
         updated_at=now,
     )
