@@ -348,3 +348,19 @@ def test_a_worker_stopped_and_started_again_delivers_everything_once(receiver, c
     assert len(counts) == 6 and set(counts.values()) == {1}
     assert all(r.verified for r in receiver.received)
     assert Delivery.objects.filter(state="delivered").count() == 6
+
+
+def test_the_sweep_leaves_a_delivery_waiting_in_the_queue_alone(reviewer, endpoint, receiver):
+    """A long queue is not a lost attempt: the sweep does not enqueue it again until it has waited ENQUEUED_LOST."""
+    from tests.helpers import waiting_tasks
+
+    with freeze_time(T0) as clock:
+        published(reviewer)
+        waiting_tasks()
+        services.dispatch_changes()
+        queued = len(waiting_tasks())
+        assert services.sweep() == 0 and len(waiting_tasks()) == queued
+        clock.move_to(T0 + services.ENQUEUED_LOST + datetime.timedelta(seconds=1))
+        assert services.sweep() == 1
+        run_tasks()
+    assert len(receiver.received) == 1

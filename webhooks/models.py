@@ -60,6 +60,9 @@ class Delivery(models.Model):
     step = models.PositiveIntegerField(default=0, help_text="Failed attempts since the schedule (re)started.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending it until then.")
+    enqueued_for = models.DateTimeField(
+        null=True, blank=True, help_text="When its next attempt was enqueued to run (the sweep leaves it be)."
+    )
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

@@ -48,6 +48,8 @@ EXCERPT_CHARS = 500
 ANSWER_MAX_BYTES = 64 * 1024  # of an answer, read at most this much (only an excerpt is kept)
 PREVIOUS_SECRET_KEPT = datetime.timedelta(hours=24)  # after a rotation, events are signed with both secrets
 DISPATCH_BATCH = 500
+# An attempt enqueued to run this long ago and still not run is taken as lost, and the sweep enqueues it again.
+ENQUEUED_LOST = datetime.timedelta(minutes=10)
 
 
 # Endpoints
@@ -237,6 +239,7 @@ def _send_soon(ids: list[int], at: datetime.datetime | None = None) -> None:
     task = deliver if at is None else deliver.using(run_after=at)
     for pk in ids:
         enqueue(task, pk)
+    Delivery.objects.filter(pk__in=ids).update(enqueued_for=at or timezone.now())
 
 
 @transaction.atomic
@@ -419,15 +422,21 @@ def _record(delivery, *, at, status, error_code, error, answer, elapsed, retry_a
                 if retry_after is not None:
                     delay = max(delay, retry_after)
                 current.state, current.next_attempt_at = Delivery.State.FAILED, timezone.now() + delay
-                _send_soon([current.pk], at=current.next_attempt_at)
         current.save()
+        if current.state == Delivery.State.FAILED:
+            _send_soon([current.pk], at=current.next_attempt_at)
     return current
 
 
-def due_deliveries(*, now=None, limit: int = 1000):
+def lost_deliveries(*, now=None, limit: int = 1000):
+    """Deliveries due whose attempt seems lost: never enqueued, enqueued to run more than ENQUEUED_LOST ago and
+    still not run (a queue that lost it), or taken by a worker whose lease ran out (it stopped mid-send). One
+    merely waiting in a long queue is left be, so that the sweep does not fill the queue with repeats."""
     now = now or timezone.now()
+    lost = Q(enqueued_for__isnull=True) | Q(enqueued_for__lt=now - ENQUEUED_LOST) | Q(lease_until__lt=now)
     return (
         Delivery.objects.filter(
+            lost,
             Q(lease_until__isnull=True) | Q(lease_until__lt=now),
             state__in=(Delivery.State.PENDING, Delivery.State.FAILED),
             next_attempt_at__lte=now,
@@ -439,9 +448,9 @@ def due_deliveries(*, now=None, limit: int = 1000):
 
 
 def sweep(*, limit: int = 1000) -> int:
-    """The safety net: fan out what is not yet dispatched, and ask again for every delivery that is due (its
-    enqueued attempt lost with a queue, or its worker stopped mid-send and its lease ran out)."""
+    """The safety net: fan out what is not yet dispatched, and ask again for the deliveries whose attempt was lost
+    (lost_deliveries)."""
     dispatch_changes()
-    due = list(due_deliveries(limit=limit))
-    _send_soon(due)
-    return len(due)
+    lost = list(lost_deliveries(limit=limit))
+    _send_soon(lost)
+    return len(lost)
