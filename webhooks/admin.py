@@ -67,6 +67,13 @@ class EndpointAdmin(admin.ModelAdmin):
         obj.pk, obj.secret, obj.created_at = created.pk, created.secret, created.created_at
         self._show_secret(request, created)
 
+    def delete_model(self, request, obj):
+        services.endpoint_delete(endpoint=obj)
+
+    def delete_queryset(self, request, queryset):
+        for endpoint in queryset:
+            services.endpoint_delete(endpoint=endpoint)
+
     def _show_secret(self, request, endpoint):
         self.message_user(
             request,
