@@ -256,13 +256,22 @@ def fetch(
     connect_timeout: float | None = None,
     timeout: float | None = None,
     max_redirects: int | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
     headers: dict[str, str] | None = None,
+    follow_redirects: bool = True,
+    cut_body: bool = False,
+    agent: str | None = None,
 ) -> Fetched:
     """GET `url`, following redirects one by one, each checked before it is connected to. Never raises for
     what the URL or the remote side does: a refusal or failure is `error_code` and `error`.
 
     `headers` are added to the request (an Accept replaces ours) and sent only to url's own origin (scheme, host
     and port): a redirect elsewhere does not carry a credential along.
+    For a webhook: `method` "POST" with `body`;
+    follow_redirects=False answers a redirect as the final response; cut_body=True cuts a body larger than max_bytes
+    there (the hop says truncated="length") instead of making it the error too_large; `agent` (a User-Agent) names
+    the caller (the archiver by default). The address rules, the deadline and the size cap are the same.
 
     status and final_url are those of the last response that arrived (a redirect, when the next hop was
     refused or one too many); body is the final response's decoded body, cut at max_bytes when too_large
@@ -273,14 +282,35 @@ def fetch(
         timeout=settings.CAPTURE_TIMEOUT if timeout is None else timeout,
         max_redirects=settings.CAPTURE_MAX_REDIRECTS if max_redirects is None else max_redirects,
         headers=headers,
+        method=method,
+        body=body,
+        follow_redirects=follow_redirects,
+        cut_body=cut_body,
+        agent=agent,
     )
     return run.fetch(url)
 
 
 class _Fetch:
-    def __init__(self, *, max_bytes: int, connect_timeout: float, timeout: float, max_redirects: int, headers=None):
+    def __init__(
+        self,
+        *,
+        max_bytes: int,
+        connect_timeout: float,
+        timeout: float,
+        max_redirects: int,
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+        body: bytes | None = None,
+        follow_redirects: bool = True,
+        cut_body: bool = False,
+        agent: str | None = None,
+    ):
         self.max_bytes = max_bytes
         self.headers = dict(headers or {})
+        self.method, self.body = method, body
+        self.follow_redirects, self.cut_body = follow_redirects, cut_body
+        self.agent = agent or user_agent()
         self.connect_timeout = connect_timeout
         self.timeout = timeout
         self.max_redirects = max_redirects
@@ -309,7 +339,7 @@ class _Fetch:
                 ip_filter_allow_loopback_ips=allow_loopback,
                 never_redirect=True,
                 default_timeout=(self.connect_timeout, self.timeout),
-                user_agent_override=user_agent(),
+                user_agent_override=self.agent or user_agent(),
             )
         ).get_session()
         session.trust_env = False  # no proxy or .netrc credentials from the environment
@@ -348,7 +378,9 @@ class _Fetch:
             headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
             if self.headers and _origin(self.current) == origin:
                 headers.update(self.headers)
-            request = session.prepare_request(requests.Request("GET", self.current, headers=headers))
+            request = session.prepare_request(
+                requests.Request(self.method, self.current, headers=headers, data=self.body)
+            )
             response = session.send(
                 request,
                 stream=True,
@@ -372,11 +404,11 @@ class _Fetch:
                 )
                 result.hops.append(hop)
                 result.final_url, result.status = hop.url, hop.status
-                target = session.get_redirect_target(response)
+                target = session.get_redirect_target(response) if self.follow_redirects else None
                 if target is None:
                     result.content_type, result.charset = media_type(response.headers.get("Content-Type", ""))
                     try:
-                        self._read(response, hop, limit=self.max_bytes, cut_is_error=True)
+                        self._read(response, hop, limit=self.max_bytes, cut_is_error=not self.cut_body)
                     finally:
                         result.body = hop.body
                     return

@@ -22,7 +22,7 @@ from django.utils import timezone
 from background.tasks import enqueue
 from claims.accounts import service_account
 from claims.models import Evidence, Source
-from claims.services import SOURCE_FILLABLE, source_fill_blanks
+from claims.services import SOURCE_FILLABLE, source_changed_record, source_fill_blanks
 
 from . import compare, extract, warc
 from .fetch import Fetched, Hop, fetch
@@ -204,6 +204,8 @@ def _watch_after(watch: Watch, capture: Capture, *, now, failing: bool, failing_
         watch.changed_at = now
     watch.save()
     if watch.since_cited != was and watch.since_cited in NOTABLE:
+        # In this transaction: the changes feed and webhooks (`source.changed`) get it if, and only if, it commits.
+        source_changed_record(source=capture.source, change=watch.since_cited, at=now)
         transaction.on_commit(
             lambda: source_changed.send(sender=Watch, source=capture.source, capture=capture, change=watch.since_cited)
         )

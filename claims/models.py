@@ -561,10 +561,11 @@ class ExternalReview(TimeStamped):
 
 
 class PublicChange(models.Model):
-    """One change to the public record, in order: the log the changes feed reads (and webhooks will deliver).
+    """One change to the public record, in order: the log the changes feed reads and webhooks deliver (an outbox).
 
     Written by claims/services.py in the transaction of the change it records, so a change that rolls back leaves
-    none; never for drafts or work in review."""
+    none; never for drafts or work in review. A claim's change names the claim; `source.changed` (the source watch
+    found a cited source drifted, moved or gone) names the source instead."""
 
     class Kind(models.TextChoices):
         PUBLISHED = "claim.published", "Claim published"
@@ -572,11 +573,14 @@ class PublicChange(models.Model):
         VERDICT_CHANGED = "claim.verdict_changed", "Verdict changed"
         RETRACTED = "claim.retracted", "Claim retracted"
         CORRECTION = "correction.published", "Correction published"
+        SOURCE_CHANGED = "source.changed", "Cited source changed"
 
     id = models.BigAutoField(primary_key=True, help_text="The order of the changes.")
     kind = models.CharField(max_length=40, choices=Kind.choices)
     # PROTECT: a claim on the public record is retracted, never deleted.
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="public_changes")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="public_changes", null=True, blank=True)
+    # A deleted source leaves its change in the log (its id and URL are in data).
+    source = models.ForeignKey(Source, on_delete=models.SET_NULL, related_name="public_changes", null=True, blank=True)
     at = models.DateTimeField(help_text="The moment of the change (the service's `at`).")
     data = models.JSONField(default=dict, blank=True, help_text="The public fields a client needs.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -585,10 +589,13 @@ class PublicChange(models.Model):
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.claim_id} at {self.at:%Y-%m-%d %H:%M}"
+        about = f"claim {self.claim_id}" if self.claim_id else f"source {self.data.get('source_id')}"
+        return f"{self.get_kind_display()}: {about} at {self.at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self):
-        return self.claim.get_absolute_url()
+        if self.claim_id:
+            return self.claim.get_absolute_url()
+        return self.source.get_absolute_url() if self.source_id else ""
 
 
 # Everything a public page or an API read shows: a write to any of them changes what readers see.

@@ -121,13 +121,17 @@ def _moment(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _public_change(claim: Claim, *, kind: str, at: datetime.datetime, **data) -> PublicChange:
-    """Record a change to the public record (an outbox row), in the caller's transaction: the changes feed reads
-    it, webhooks will deliver it. `claim` is the locked row as it is after the change."""
+def _in_commit_order() -> None:
     connection = connections[router.db_for_write(PublicChange)]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLIC_CHANGE_LOCK])
+
+
+def _public_change(claim: Claim, *, kind: str, at: datetime.datetime, **data) -> PublicChange:
+    """Record a change to the public record (an outbox row), in the caller's transaction: the changes feed reads
+    it, webhooks deliver it. `claim` is the locked row as it is after the change."""
+    _in_commit_order()
     fields = {
         "slug": claim.slug,
         "verdict": claim.verdict,
@@ -135,6 +139,18 @@ def _public_change(claim: Claim, *, kind: str, at: datetime.datetime, **data) ->
         "public_updated_at": _moment(claim.public_updated_at),
     }
     return PublicChange.objects.create(kind=kind, claim=claim, at=at, data={**fields, **data})
+
+
+def source_changed_record(*, source: Source, change: str, at: datetime.datetime) -> PublicChange | None:
+    """Record that the source watch found a cited source drifted, moved or gone (`source.changed`), in the caller's
+    transaction: archive/services.py calls it in the one that records the capture, so the event and the capture
+    commit or roll back together. Only for a source readers can see (cited by a published claim): one cited only
+    in a draft is not news for the public record (None)."""
+    if not Source.objects.visible_to(None).filter(pk=source.pk).exists():
+        return None
+    _in_commit_order()
+    data = {"source_id": source.pk, "url": source.url, "change": change}
+    return PublicChange.objects.create(kind=PublicChange.Kind.SOURCE_CHANGED, source=source, at=at, data=data)
 
 
 def _locked(claim: Claim) -> Claim:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "archive",
     "apikeys",
     "following",
+    "webhooks",
     "demo",
     "twofactor",
     "factcheck",
@@ -245,6 +246,12 @@ CAPTURE_TIMEOUT = float(os.environ.get("FACTCHECK_CAPTURE_TIMEOUT", "30"))
 CAPTURE_MAX_REDIRECTS = int(os.environ.get("FACTCHECK_CAPTURE_MAX_REDIRECTS", "10"))
 # A source that has failed to answer for this long counts as gone (archive/compare.py), not merely failed.
 GONE_AFTER = timedelta(days=float(os.environ.get("FACTCHECK_GONE_AFTER_DAYS", "14")))
+
+# Webhooks (README "Webhooks", webhooks/): the time one POST may take, how often the sweep looks for deliveries
+# that are due (the safety net under the enqueued attempts), and the longest Retry-After honoured.
+WEBHOOKS_TIMEOUT = float(os.environ.get("FACTCHECK_WEBHOOKS_TIMEOUT", "15"))
+WEBHOOKS_SWEEP_EVERY = timedelta(seconds=int(os.environ.get("FACTCHECK_WEBHOOKS_SWEEP_SECONDS", "60")))
+WEBHOOKS_RETRY_AFTER_MAX = timedelta(hours=24)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,6 +14,7 @@ urlpatterns = [
     path(settings.ADMIN_PATH + "two-factor/passkeys/", include("twofactor.webauthn")),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("api/v1/", include("exchange.api")),  # ClaimReview feed and import
+    path("api/v1/webhooks/", include("webhooks.api")),
     path("api/v1/", include("claims.api.urls")),
     path("", include("public.urls")),
 ]

@@ -4,6 +4,7 @@ from django.core.cache import cache
 from tests.factories import EditorFactory, ReviewerFactory, UserFactory, ensure_roles
 from tests.helpers import key_client
 from tests.pages_server import closed_url, pages, silent_url, tls_certificate, tls_pages  # noqa: F401 (fixtures)
+from tests.webhook_receiver import receiver  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -141,6 +141,42 @@ def test_a_source_changed_signal_once_per_change(fake_fetch, django_capture_on_c
     assert heard == [Change.DRIFTED]
 
 
+def test_a_drift_is_written_to_the_public_change_log_in_the_captures_transaction(fake_fetch):
+    """source.changed goes to the outbox (claims.PublicChange) with the capture: once per change, and not at all
+    when the capture's transaction rolls back."""
+    from django.db import transaction
+
+    from claims.models import PublicChange
+    from tests.factories import PublishedClaimFactory
+
+    source = SourceFactory()
+    EvidenceFactory(claim=PublishedClaimFactory(), statement=StatementFactory(source=source))
+    fake_fetch.answers[source.url] = ARTICLE
+    capture(source)
+    fake_fetch.answers[source.url] = REWRITTEN
+    with pytest.raises(RuntimeError), transaction.atomic():
+        capture(source)
+        assert PublicChange.objects.filter(kind="source.changed").count() == 1
+        raise RuntimeError("the capture's transaction rolls back")
+    assert not PublicChange.objects.exists()
+    capture(source)
+    capture(source)  # still drifted: not news
+    [change] = PublicChange.objects.all()
+    assert (change.kind, change.source, change.claim) == ("source.changed", source, None)
+    assert change.data == {"source_id": source.pk, "url": source.url, "change": "drifted"}
+
+
+def test_a_source_cited_only_in_a_draft_is_not_news_for_the_public_record(fake_fetch):
+    from claims.models import PublicChange
+
+    source = cited_source()  # by a draft claim
+    fake_fetch.answers[source.url] = ARTICLE
+    capture(source)
+    fake_fetch.answers[source.url] = REWRITTEN
+    assert capture(source).change == Change.DRIFTED
+    assert not PublicChange.objects.exists()
+
+
 def test_a_capture_task_run_twice_records_once(fake_fetch):
     source = cited_source()
     fake_fetch.answers[source.url] = ARTICLE

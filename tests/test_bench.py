@@ -23,7 +23,10 @@ def _bench_installed(settings):
 
 def bench(*args) -> str:
     out, err = StringIO(), StringIO()
-    call_command("bench", *args, "--no-load", "--no-archive", "--changes", "0", "--repeat", "1", stdout=out, stderr=err)
+    call_command(
+        "bench", *args, "--no-load", "--no-archive", "--changes", "0", "--webhook-events", "0", "--repeat", "1",
+        stdout=out, stderr=err,
+    )  # fmt: skip
     return out.getvalue() + err.getvalue()
 
 

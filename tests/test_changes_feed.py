@@ -163,6 +163,7 @@ def test_the_feed_shows_each_change_in_order_to_anonymous_clients(reviewer, sett
             "url": f"http://testserver/api/v1/claims/{claim.slug}/",
             "html_url": f"{settings.SITE_URL}/claims/{claim.slug}/",
         },
+        "source": None,
         "data": PublicChange.objects.order_by("id").first().data,
     }
     assert [item["type"] for item in rest] == ["claim.verdict_changed", "correction.published"]
@@ -294,3 +295,26 @@ def test_changes_are_numbered_in_commit_order_so_a_reader_never_skips_one(review
     two.join(30)
     results = APIClient().get(URL).json()["results"]
     assert [item["claim"]["id"] for item in results] == [first.pk, second.pk]
+
+
+def test_a_source_that_changed_is_in_the_feed(reviewer, settings):
+    from tests.factories import SourceFactory
+
+    claim = published(reviewer)
+    source = SourceFactory()
+    EvidenceFactory(claim=claim, statement=StatementFactory(source=source))
+    services.source_changed_record(source=source, change="gone", at=AT)
+    _, item = APIClient().get(URL).json()["results"]
+    assert item == {
+        "id": str(PublicChange.objects.order_by("id").last().pk),
+        "type": "source.changed",
+        "at": "2024-11-26T14:03:00Z",
+        "claim": None,
+        "source": {
+            "id": source.pk,
+            "url": f"http://testserver/api/v1/sources/{source.pk}/",
+            "html_url": f"{settings.SITE_URL}/sources/{source.pk}/",
+        },
+        "data": {"source_id": source.pk, "url": source.url, "change": "gone"},
+    }
+    assert APIClient().get(item["source"]["url"]).status_code == 200

@@ -7,8 +7,10 @@ A keyset on the primary key (`id > after ORDER BY id LIMIT n`): one query a page
 import base64
 import binascii
 import re
+from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -54,6 +56,42 @@ def decode_cursor(token: str) -> int:
     return int(found[1])
 
 
+ROW_FIELDS = ("id", "kind", "at", "data", "claim_id", "claim__slug", "source_id")
+
+
+def public_changes():
+    """The changes a client may read: a claim's while the claim is on the record, and every source's."""
+    return PublicChange.objects.filter(Q(claim__status__in=PUBLIC_STATUSES) | Q(claim__isnull=True))
+
+
+def change_item(row: dict, absolute: Callable[[str], str]) -> dict:
+    """One item of the feed from a row of `public_changes().values(*ROW_FIELDS)`; `absolute` makes a path a URL
+    (the request's build_absolute_uri, or the site's address where there is no request: webhooks)."""
+    claim = source = None
+    if row["claim_id"] is not None:
+        slug = row["claim__slug"]
+        claim = {
+            "id": row["claim_id"],
+            "slug": slug,
+            "url": absolute(reverse("api:claim-detail", kwargs={"slug": slug})),
+            "html_url": settings.SITE_URL + reverse("claims:claim_detail", kwargs={"slug": slug}),
+        }
+    if row["source_id"] is not None:
+        source = {
+            "id": row["source_id"],
+            "url": absolute(reverse("api:source-detail", kwargs={"pk": row["source_id"]})),
+            "html_url": settings.SITE_URL + reverse("claims:source_detail", kwargs={"pk": row["source_id"]}),
+        }
+    return {
+        "id": str(row["id"]),
+        "type": row["kind"],
+        "at": row["at"],
+        "claim": claim,
+        "source": source,
+        "data": row["data"],
+    }
+
+
 class ChangedClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
@@ -61,16 +99,28 @@ class ChangedClaimSerializer(serializers.Serializer):
     html_url = serializers.URLField(help_text="The claim's public page.")
 
 
+class ChangedSourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="The source in the API.")
+    html_url = serializers.URLField(help_text="The source's public page.")
+
+
 class ChangeSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="The change's id: opaque, unique, in the order of the feed.")
     type = serializers.ChoiceField(choices=PublicChange.Kind.choices, help_text="What happened.")
     at = serializers.DateTimeField(help_text="When it happened on the record.")
-    claim = ChangedClaimSerializer()
+    claim = ChangedClaimSerializer(allow_null=True, help_text="The claim that changed; null for `source.changed`.")
+    source = ChangedSourceSerializer(
+        allow_null=True,
+        help_text="The source that changed, for `source.changed` (null for a claim's change, or when the source "
+        "has since been deleted).",
+    )
     data = serializers.SerializerMethodField(
         help_text="The public fields a client needs: `slug`, `verdict`, `status`, `public_updated_at`; with a "
         "publication `published_at`; with a verdict change `previous_verdict`, `verdict_change_kind` (initial, "
         "update, correction) and `reason`; with a public note `note_kind` (update, correction) and `reason`; with a "
-        "retraction `reason`."
+        "retraction `reason`. For `source.changed`: `source_id`, `url` (the source's own address) and `change` "
+        "(drifted, moved or gone)."
     )
 
     @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -100,9 +150,11 @@ class ChangesView(ApiViewMixin, APIView):
         description="Every change to the public record, oldest first: `claim.published` (with its rating), "
         "`claim.updated` (a public note of kind update), `claim.verdict_changed` (after publication, with "
         "`verdict_change_kind`), `claim.retracted` and `correction.published` (a public note of kind correction, "
-        "or a verdict change of kind correction, which also appears as `claim.verdict_changed`). Nothing in draft "
-        "or review appears. Start without `after`, follow `next` until a page comes back with fewer items than "
-        "the page size, keep the last `next` and poll it later: each change is read once, in order. `next` is "
+        "or a verdict change of kind correction, which also appears as `claim.verdict_changed`), and "
+        "`source.changed` (the source watch found a cited source drifted, moved or gone: `claim` is null, `source` "
+        "names it). Nothing in draft or review appears. Start without `after`, follow `next` until a page comes "
+        "back with fewer items than the page size, keep the last `next` and poll it later: each change is read "
+        "once, in order. `next` is "
         "always given, also on an empty page. A cursor that is not one the feed gave is refused with 400, code "
         "`invalid_cursor`. The claim's ETag is not included: read the claim's `url` for it.",
         parameters=[
@@ -123,31 +175,15 @@ class ChangesView(ApiViewMixin, APIView):
         raw = request.query_params.get(CURSOR_PARAM)
         after = 0 if raw is None else decode_cursor(raw)
         size = _page_size(request)
-        rows = list(
-            PublicChange.objects.filter(id__gt=after, claim__status__in=PUBLIC_STATUSES)
-            .order_by("id")
-            .values("id", "kind", "at", "data", "claim_id", "claim__slug")[:size]
-        )
+        rows = list(public_changes().filter(id__gt=after).order_by("id").values(*ROW_FIELDS)[:size])
         last = rows[-1]["id"] if rows else after
         page = ChangesPageSerializer(
-            {"results": [self._item(row) for row in rows], "next": self._next_url(request, last, size)}
+            {
+                "results": [change_item(row, request.build_absolute_uri) for row in rows],
+                "next": self._next_url(request, last, size),
+            }
         ).data
         return conditional(request, Response(page), etag_for(page, weak=True))
-
-    def _item(self, row: dict) -> dict:
-        slug = row["claim__slug"]
-        return {
-            "id": str(row["id"]),
-            "type": row["kind"],
-            "at": row["at"],
-            "claim": {
-                "id": row["claim_id"],
-                "slug": slug,
-                "url": self.request.build_absolute_uri(reverse("api:claim-detail", kwargs={"slug": slug})),
-                "html_url": settings.SITE_URL + reverse("claims:claim_detail", kwargs={"slug": slug}),
-            },
-            "data": row["data"],
-        }
 
     def _next_url(self, request, last: int, size: int) -> str:
         query = request.query_params.copy()

@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.pagination import Cursor
 
-from bench import archive, changes, data, measure
+from bench import archive, changes, data, measure, webhooks
 from bench.measure import BenchError, Report, Row, Timing
 from bench.settings import BENCH_OVERRIDES
 from claims.api.pagination import ApiCursorPagination
@@ -58,6 +58,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-archive", action="store_true", help="Skip the source archive's figures (workers and watch ticks)."
         )
+        parser.add_argument(
+            "--webhook-events",
+            type=int,
+            default=1000,
+            help="Events for the webhooks' figure, each sent to three receivers (default 1,000; 0 skips it).",
+        )
         parser.add_argument("--load-seconds", type=int, default=10, help="Seconds of load per page (default 10).")
         parser.add_argument("--connections", type=int, default=32, help="Concurrent connections (default 32).")
         parser.add_argument("--port", type=int, default=8720, help="Port for gunicorn (default 8720).")
@@ -86,10 +92,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", help="Also write the figures to this JSON file.")
         parser.add_argument(
             "--phase",
-            choices=["all", "search", "load", "archive", "changes"],
+            choices=["all", "search", "load", "archive", "changes", "webhooks"],
             default="all",
             help="all (default); search: only the search lookups, as the baseline database's child run does; "
-            "load: only the load test; archive: only the source archive's figures; changes: only the changes feed's.",
+            "load: only the load test; archive: only the source archive's figures; changes: only the changes feed's; "
+            "webhooks: only the webhooks' delivery rate.",
         )
 
     def handle(self, *args, **options):
@@ -109,6 +116,8 @@ class Command(BaseCommand):
             raise CommandError("--repeat, --load-seconds and --connections must be at least 1.")
         if options["changes"] and options["changes"] <= changes.SMALL:
             raise CommandError(f"--changes must be more than {changes.SMALL:,} (its baseline), or 0 to skip it.")
+        if options["webhook_events"] < 0:
+            raise CommandError("--webhook-events must be 0 (skip the figure) or more.")
         if options["watched_sources"] < 200:
             raise CommandError("--watched-sources must be at least 200 (100 of them are due in the small figure).")
         if options["phase"] == "search" and not options["json"]:
@@ -129,6 +138,10 @@ class Command(BaseCommand):
             elif options["phase"] == "changes":
                 report = Report()
                 self.measure_changes(report, measure.Pages(options["repeat"]), options)
+                options["no_load"] = True
+            elif options["phase"] == "webhooks":
+                report = Report()
+                self.measure_webhooks(report, options)
                 options["no_load"] = True
             else:
                 report = self.measure_in_process(options, built)
@@ -251,7 +264,17 @@ class Command(BaseCommand):
 
         # 8. The changes feed: a page from the middle of the log at 1,000,000 changes vs at 10,000.
         self.measure_changes(report, pages, options)
+
+        # 9. Webhooks: deliveries per second to three receivers, with one and four workers.
+        self.measure_webhooks(report, options)
         return report
+
+    def measure_webhooks(self, report: Report, options) -> None:
+        if not options["webhook_events"]:
+            return
+        found, notes = webhooks.rows(events=options["webhook_events"])
+        report.rows += found
+        report.notes += notes
 
     def measure_changes(self, report: Report, pages, options) -> None:
         if not options["changes"]:
