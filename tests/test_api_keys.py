@@ -41,6 +41,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.helpers import api_key, key_client
+from webhooks import services as webhook_services
 
 API = "/api/v1/"
 KEYS = "/api/v1/claims/"
@@ -103,9 +104,11 @@ def test_a_key_is_stored_only_as_a_hash(superuser, admin_client):
 # Scopes
 
 
-def write_requests(claim, evidence, capture, topic, speaker) -> list[tuple[str, str]]:
+def write_requests(claim, evidence, capture, topic, speaker, delivery) -> list[tuple[str, str]]:
     """Every write the API offers (from its OpenAPI schema), with real objects in its path."""
     values = {
+        ("webhooks", "id"): delivery.endpoint_id,
+        ("webhooks", "delivery_id"): delivery.pk,
         ("claims", "slug"): claim.slug,
         ("evidence", "id"): evidence.pk,
         ("sources", "id"): capture.source_id,
@@ -133,14 +136,16 @@ def write_requests(claim, evidence, capture, topic, speaker) -> list[tuple[str, 
 def test_a_read_key_gets_403_on_every_write(superuser):
     claim = PublishedClaimFactory()
     evidence = EvidenceFactory(claim=claim)
-    requests = write_requests(claim, evidence, CaptureFactory(), TopicFactory(), SpeakerFactory())
-    assert len(requests) >= 25
+    endpoint = webhook_services.endpoint_create(owner=superuser, url="http://127.0.0.1:9/hook")
+    delivery = webhook_services.send_test(endpoint=endpoint)
+    requests = write_requests(claim, evidence, CaptureFactory(), TopicFactory(), SpeakerFactory(), delivery)
+    assert len(requests) >= 30
     reader = key_client(superuser, scopes=["read"])  # a superuser's key: only its scope refuses
     for method, url in requests:
         response = getattr(reader, method)(url, {}, format="json")
         assert response.status_code == 403, (method, url, response.content)
         assert error(response)["code"] == "insufficient_scope", (method, url)
-        assert re.match(r"The API key lacks the scope '(write|submit|publish)'", error(response)["message"])
+        assert re.match(r"The API key lacks the scope '(write|submit|publish|webhooks)'", error(response)["message"])
     assert reader.get(f"{API}claims/{claim.slug}/").status_code == 200
     assert Claim.objects.get(pk=claim.pk).version == claim.version
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from tests.helpers import messages_of, run_tasks
+from tests.helpers import key_client, messages_of, run_tasks
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 
@@ -22,9 +22,7 @@ def partner(django_user_model):
 
 @pytest.fixture
 def api(partner):
-    client = APIClient()
-    client.force_authenticate(partner)
-    return client
+    return key_client(partner, scopes=["webhooks"])
 
 
 def create(api, receiver, **fields):
