@@ -98,18 +98,15 @@ def read_page(base: str, key: str, cursor: str, page_size: int) -> Page:
     changes = []
     for n, item in enumerate(data["results"]):
         item = item if isinstance(item, dict) else {}
+        if not isinstance(item.get("type"), str):
+            raise RemoteError("not_a_feed", f"{url}: change {n + 1} has no type")
+        if item["type"] not in TYPES:  # a source's change, or a kind this version does not know: skipped
+            continue
         claim = item.get("claim") if isinstance(item.get("claim"), dict) else {}
         slug, claim_id = claim.get("slug"), claim.get("id")
-        if (
-            not isinstance(item.get("type"), str)
-            or not isinstance(slug, str)
-            or not SLUG.fullmatch(slug)
-            or not isinstance(claim_id, int)
-            or isinstance(claim_id, bool)
-        ):
-            raise RemoteError("not_a_feed", f"{url}: change {n + 1} has no type or claim id and slug")
-        if item["type"] in TYPES:  # a kind this version does not know is skipped
-            changes.append(Change(id=str(item.get("id", "")), type=item["type"], claim_id=claim_id, slug=slug))
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug) or type(claim_id) is not int:
+            raise RemoteError("not_a_feed", f"{url}: change {n + 1} ({item['type']}) has no claim id and slug")
+        changes.append(Change(id=str(item.get("id", "")), type=item["type"], claim_id=claim_id, slug=slug))
     return Page(changes=changes, cursor=after, full=len(data["results"]) >= page_size)
 
 

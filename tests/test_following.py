@@ -284,6 +284,27 @@ def test_a_poll_imports_each_fact_check_on_the_matching_claim_or_suggests_it(oth
     assert {headers.get("Authorization") for _, headers in other.hits()} == {f"Api-Key {KEY}"}
 
 
+def test_a_source_change_in_the_feed_is_passed_over(other):
+    PublishedClaimFactory(text=LEAK)
+    other.publish("leak", LEAK)
+    other.changes.append(
+        {
+            "id": str(len(other.changes) + 1),
+            "type": "source.changed",
+            "at": "2024-11-28T10:00:00Z",
+            "claim": None,
+            "source": {"id": 7, "url": f"{other.url}/api/v1/sources/7/", "html_url": f"{other.url}/sources/7/"},
+            "data": {"change": "drifted"},
+        }
+    )
+    site = follow(other)
+    result = poll(site)
+    assert not result.error and result.changes == 1
+    assert ExternalReview.objects.count() == 1
+    site.refresh_from_db()
+    assert site.cursor == encode_cursor(2) and site.last_error == ""
+
+
 def test_a_similar_claim_of_ours_takes_the_review(other):
     ours = ClaimFactory(text=LEAK)
     theirs = "Leaked Sora access was authentic, the artists say."

@@ -8,6 +8,7 @@ the dataset restore (a raw, lossless copy of rows and history). A new `Claim.obj
 
 import ast
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -32,14 +33,10 @@ PACKAGES = [
 
 # Whole files or folders left out, with the reason.
 EXCLUDED = {
-    "claims/services.py": "the write path itself",
+    "*/services.py": "the write path: claims/services.py for the record, each other app's for its own rows "
+    "(keys, devices, captures, followed sites, webhook deliveries), which change the record only through claims'",
     "exchange/dataset.py": "the dataset restore: a raw, lossless restore of rows and their history",
-    "archive/services.py": "the archive's own writer (captures, watches); the record only via source_fill_blanks",
-    "apikeys/services.py": "the API keys' own writer (keys, revocation, last use), never the record",
-    "twofactor/services.py": "staff members' second-factor devices (django-otp's models), never the record",
-    "following/services.py": "following's own writer (followed sites, what they brought); the record via the importer",
     "background/": "infrastructure writing its own rows (task failures, recurring schedules), never the record",
-    "webhooks/services.py": "webhooks' own writer (endpoints, deliveries, attempts), never the record",
 }
 
 # Calls on something that is not a domain row, by file ("*": any) and the receiver as written, with the reason.
@@ -127,7 +124,7 @@ def _modules():
             continue
         for file in sorted(folder.rglob("*.py")):
             path = file.relative_to(ROOT).as_posix()
-            if "/migrations/" in path or any(path == e or (e.endswith("/") and path.startswith(e)) for e in EXCLUDED):
+            if "/migrations/" in path or any(fnmatch(path, e) or path.startswith(e) for e in EXCLUDED):
                 continue
             yield path, file.read_text()
 
