@@ -18,6 +18,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from apikeys.scopes import DESCRIPTIONS, Scope
 from archive import reading
 from archive.models import Capture
 from claims import public_record, verdicts
@@ -26,6 +27,7 @@ from claims.api.schema import ERROR_SCHEMA
 from claims.models import (
     Claim,
     Evidence,
+    PublicChange,
     PublicNote,
     Source,
     Speaker,
@@ -630,7 +632,11 @@ def methodology(request):
 
 
 # How the API page names each throttle rate of settings.REST_FRAMEWORK (any other by its scope).
-RATE_LABELS = {"anon": "anonymous clients, per address", "user": "clients with a key or an account, per account"}
+RATE_LABELS = {
+    "anon": "anonymous clients, per address",
+    "key": "each API key",
+    "user": "a signed-in account without a key",
+}
 PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}  # as DRF reads a rate: the period's first letter
 
 
@@ -652,6 +658,8 @@ def api(request):
     context = {
         "resources": docs.resources(),
         "scale": verdicts.table(),
+        "scopes": [(scope, DESCRIPTIONS[scope]) for scope in Scope],
+        "event_types": PublicChange.Kind.values,
         "rates": [(RATE_LABELS.get(scope, scope), _rate(rate)) for scope, rate in rates.items() if rate],
         "max_page_size": settings.API_MAX_PAGE_SIZE,
         "error_example": json.dumps(ERROR_SCHEMA["example"], indent=2),

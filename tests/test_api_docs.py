@@ -10,12 +10,15 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from apikeys.scopes import DESCRIPTIONS
 from claims import verdicts
 from claims.api import docs
 from claims.api.urls import router
+from claims.models import PublicChange
 
 pytestmark = pytest.mark.django_db
 
@@ -129,16 +132,18 @@ def test_the_api_page_shows_the_verdict_scale_of_claims_verdicts(client):
 def test_the_api_page_says_the_limits_the_key_header_and_the_error_shape(client, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "7/hour", "user": "99/second"},
+        "DEFAULT_THROTTLE_RATES": {"anon": "7/hour", "user": "99/second", "key": "50/minute"},
     }
     html = client.get(API_PAGE).content.decode()
     assert "anonymous clients, per address, 7 requests per hour" in html
-    assert "per account, 99 requests per second" in html
+    assert "without a key, 99 requests per second" in html
+    assert "each API key, 50 requests per minute" in html
     assert f"<code>page_size</code> is at most {settings.API_MAX_PAGE_SIZE}" in html
     assert "Authorization: Api-Key $KEY" in html
     assert "manage.py create_api_key NAME --user USER --scopes read,write" in html
-    for scope in ("read", "write", "publish", "submit", "webhooks"):
-        assert f"<dt><code>{scope}</code></dt>" in html
+    for scope, description in DESCRIPTIONS.items():  # the scopes and events from their one home
+        assert f"<dt><code>{scope}</code></dt><dd>{escape(description)}</dd>" in html
+    assert all(f"<code>{kind}</code>" in html for kind in PublicChange.Kind.values)
     assert "&quot;code&quot;: &quot;invalid&quot;" in html  # the error example, from the schema's Error
     assert "for programs: invalid, parse_error, not_authenticated," in html
 
