@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from freezegun import freeze_time
+from rest_framework.test import APIClient
 
 from archive import services as archive
 from claims import services as record
@@ -77,6 +78,23 @@ def test_a_published_claim_arrives_signed_and_verifies(reviewer, endpoint, recei
     [attempt] = sent.attempt_log.all()
     assert (attempt.number, attempt.status_code, attempt.response_excerpt) == (1, 200, "ok")
     assert attempt.latency_ms >= 0
+
+
+def test_a_client_that_was_offline_catches_up_from_the_feed_after_its_last_event(reviewer, endpoint, receiver):
+    first = published(reviewer, text="The first claim the client heard of.")
+    run_tasks()
+    [heard] = receiver.received
+    receiver.answers = [(503, {}, "offline")] * 5  # the client goes away; two more changes happen
+    second = published(reviewer, text="A claim published while the client was away.")
+    record.claim_retract(claim=first, by=reviewer, reason="Withdrawn while the client was away.")
+    run_tasks()
+    assert len(set(receiver.ids)) == 1 + 2 and Delivery.objects.filter(state="delivered").count() == 1
+
+    page = APIClient().get(heard.event["data"]["changes_after"]).json()  # back: read on from the last one heard
+    assert [(c["type"], c["claim"]["slug"]) for c in page["results"]] == [
+        ("claim.published", second.slug),
+        ("claim.retracted", first.slug),
+    ]
 
 
 def test_every_kind_of_change_is_an_event(reviewer, endpoint, receiver):

@@ -20,12 +20,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from archive.fetch import Refused, check_url, fetch
 from background.tasks import enqueue
-from claims.api.changes import ROW_FIELDS, change_item, public_changes
+from claims.api.changes import CURSOR_PARAM, ROW_FIELDS, change_item, encode_cursor, public_changes
 
 from .models import EVENT_TYPES, TEST_EVENT, Attempt, Delivery, Dispatch, Endpoint
 
@@ -177,9 +178,10 @@ def event_id(change_id: int) -> str:
 
 def payload_of(row: dict) -> dict:
     """The event for a row of `public_changes().values(*ROW_FIELDS)`: small (ids, addresses, the public fields),
-    the claim's or source's address to read the rest from, and `change_id` to read the changes feed on from."""
+    the claim's or source's address to read the rest from, and `changes_after`: the changes feed from this change on."""
     item = change_item(row, lambda path: settings.SITE_URL + path)
-    data = {"id": event_id(row["id"]), "change_id": item["id"]}
+    feed = f"{settings.SITE_URL}{reverse('api:changes')}?{CURSOR_PARAM}={encode_cursor(row['id'])}"
+    data = {"id": event_id(row["id"]), "change_id": item["id"], "changes_after": feed}
     for name in ("claim", "source"):
         if item[name] is not None:
             data[name] = item[name]
