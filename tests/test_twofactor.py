@@ -565,3 +565,11 @@ def test_the_demo_says_when_two_factor_is_required(settings, required):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "Two-factor sign-in is required (FACTCHECK_REQUIRE_2FA is on)" in out.getvalue()
+
+
+def test_adding_an_app_when_the_site_does_not_require_one_says_what_it_will_do(client, editor):
+    sign_in(client, editor)
+    text = page(client.get(reverse("twofactor:enrol")))
+    assert "Add an authenticator app" in text and "Set up two-factor sign-in" not in text
+    assert "this account is asked for a code from the app after its password" in text
+    assert "Staff accounts on this site sign in with a second factor" not in text

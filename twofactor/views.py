@@ -161,7 +161,7 @@ def enrol(request):
     return _render(
         request,
         "enrol.html",
-        "Set up two-factor sign-in" if first else "Add an authenticator app",
+        "Set up two-factor sign-in" if first and settings.REQUIRE_2FA else "Add an authenticator app",
         form=form,
         first=first,
         qr=_qr_data_uri(device),
