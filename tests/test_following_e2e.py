@@ -1,4 +1,4 @@
-"""Two factcheck processes on two ports with two databases: B follows A and imports what A publishes (issue 14).
+"""Two factcheck processes on two ports with two databases: B follows A and imports what A publishes.
 
 Each site is `manage.py runserver` on a free port of 127.0.0.1 over its own SQLite file (migrated by `manage.py
 migrate` once, then copied: the two start alike). Claims are published and retracted on A through its services

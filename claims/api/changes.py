@@ -140,7 +140,7 @@ def _page_size(request) -> int:
 
 
 class ChangesView(ApiViewMixin, APIView):
-    """The public record's changes, in order: the record webhooks will nudge clients to read."""
+    """The public record's changes, in order: the record webhooks nudge clients to read."""
 
     permission_classes = [permissions.AllowAny]
 
