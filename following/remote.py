@@ -9,13 +9,15 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 from django.conf import settings
 
 from archive import fetch
+from claims.models import PublicChange
 
 FEED_PATH = "/api/v1/changes/"
 CLAIMREVIEW_FEED_PATH = "/api/v1/claimreview/"
 ACCEPT = "application/json"
 CURSOR = re.compile(r"[A-Za-z0-9_=-]{1,200}")
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,255}")
-TYPES = {"claim.published", "claim.updated", "claim.verdict_changed", "claim.retracted", "correction.published"}
+# A claim's changes; a source's (source.changed) bring no fact check to import.
+TYPES = set(PublicChange.Kind.values) - {PublicChange.Kind.SOURCE_CHANGED}
 
 
 class RemoteError(Exception):
