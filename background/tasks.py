@@ -88,10 +88,12 @@ def _forget_running(sender: type, task_result: TaskResult, **kwargs: Any) -> Non
     _running.set(None)
 
 
-def retry_delay(*, attempt: int, backoff: timedelta) -> timedelta:
+def retry_delay(
+    *, attempt: int, backoff: timedelta, cap: timedelta = MAX_RETRY_DELAY, jitter: float = RETRY_JITTER
+) -> timedelta:
     """How long after failed attempt `attempt` the next one runs: backoff × 2^(attempt-1), a little jitter, capped."""
     base = backoff * 2 ** min(max(attempt - 1, 0), 30)
-    return min(base * (1 + random.uniform(0, RETRY_JITTER)), MAX_RETRY_DELAY)
+    return min(base * (1 + random.uniform(0, jitter)), cap)
 
 
 def task(

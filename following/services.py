@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from archive.fetch import Refused, check_url
-from background.tasks import enqueue
+from background.tasks import enqueue, retry_delay
 from claims import services as record
 from claims.accounts import service_account
 from claims.models import Claim, ExternalReview
@@ -166,7 +166,7 @@ def poll_now(*, site: FollowedSite) -> None:
 def backoff(failures: int) -> timedelta:
     """How long after its n-th failure in a row a site is polled again: the polling interval, doubled each time,
     at most FOLLOW_MAX_BACKOFF."""
-    return min(settings.FOLLOW_EVERY * 2 ** min(max(failures - 1, 0), 20), settings.FOLLOW_MAX_BACKOFF)
+    return retry_delay(attempt=failures, backoff=settings.FOLLOW_EVERY, cap=settings.FOLLOW_MAX_BACKOFF, jitter=0)
 
 
 def lease_due(*, now: datetime | None = None, limit: int = 100) -> list[int]:
