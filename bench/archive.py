@@ -68,6 +68,18 @@ def _worker_env() -> dict:
     }
 
 
+def drain_with_workers(workers: int) -> float:
+    """Start `workers` db_worker processes in batch mode, wait until they have emptied the queue and stopped, and
+    return how many seconds that took."""
+    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "db_worker"]
+    args = ["--batch", "--no-startup-delay", "--interval", "0.05", "--no-reload", "--verbosity", "0"]
+    start = time.monotonic()
+    processes = [subprocess.Popen([*manage, *args], env=_worker_env()) for _ in range(workers)]  # noqa: S603
+    for process in processes:
+        process.wait(timeout=1800)
+    return time.monotonic() - start
+
+
 def captures_per_minute(base_url: str, *, workers: int, captures: int) -> tuple[float, float]:
     """Captures per minute, and seconds in all, with `workers` worker processes draining `captures` fetches."""
     run = uuid.uuid4().hex[:8]
@@ -87,13 +99,7 @@ def captures_per_minute(base_url: str, *, workers: int, captures: int) -> tuple[
         )
     with transaction.atomic():
         made = [services.capture_request(source=s, reason=Capture.Reason.ASKED) for s in sources]
-    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "db_worker"]
-    args = ["--batch", "--no-startup-delay", "--interval", "0.05", "--no-reload", "--verbosity", "0"]
-    start = time.monotonic()
-    processes = [subprocess.Popen([*manage, *args], env=_worker_env()) for _ in range(workers)]  # noqa: S603
-    for process in processes:
-        process.wait(timeout=1800)
-    seconds = time.monotonic() - start
+    seconds = drain_with_workers(workers)
     done = Capture.objects.filter(pk__in=[c.pk for c in made], state=Capture.State.DONE, http_status=200).count()
     try:
         if done != captures:

@@ -3,14 +3,10 @@ events (3,000 deliveries), with one and with four `db_worker` processes, none lo
 (each verifies the signature with the `standardwebhooks` package, deduplicates by webhook-id and counts). The rows
 are made for the figure and removed again."""
 
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Max
@@ -21,7 +17,7 @@ from claims.models import Claim, PublicChange
 from webhooks import services
 from webhooks.models import Delivery, Dispatch, Endpoint
 
-from .archive import _worker_env
+from .archive import drain_with_workers
 from .measure import BenchError, Row, Timing
 
 RECEIVERS = 3
@@ -89,13 +85,7 @@ def deliveries_per_second(*, workers: int, events: int, claim_ids: list[int]) ->
         made = Delivery.objects.filter(endpoint__in=endpoints).count()
         if made != expected:
             raise BenchError(f"the fan-out made {made} deliveries, not {expected}")
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "db_worker"]
-        args = ["--batch", "--no-startup-delay", "--interval", "0.05", "--no-reload", "--verbosity", "0"]
-        began = time.monotonic()
-        processes = [subprocess.Popen([*manage, *args], env=_worker_env()) for _ in range(workers)]  # noqa: S603
-        for process in processes:
-            process.wait(timeout=1800)
-        seconds = time.monotonic() - began
+        seconds = drain_with_workers(workers)
         for server in servers:
             counts = server.counts
             if server.bad or len(counts) != events or set(counts.values()) != {1}:
