@@ -4,7 +4,7 @@
     .venv/bin/python bench/soak.py --seconds 180 --clients 8
 
 Makes a fresh database (`soak` on the server of SOAK_DATABASE_URL), migrates it, loads the demo
-story, adds a reviewer with an API token, starts gunicorn in production mode on 127.0.0.1:8710,
+story, adds a reviewer with an API key (every scope), starts gunicorn in production mode on 127.0.0.1:8710,
 and lets N client threads read pages, feeds and the API and write through the API (sources,
 statements, claims, evidence, summary changes with If-Match, verdicts) for the given time. Then:
 
@@ -97,6 +97,7 @@ def server_environment(args) -> dict:
         "DJANGO_MANIFEST_STATIC": "0",
         "API_THROTTLE_ANON": "1000000/minute",
         "API_THROTTLE_USER": "1000000/minute",
+        "API_THROTTLE_KEY": "1000000/minute",
         "FACTCHECK_SITE_URL": f"http://127.0.0.1:{args.port}",
         "REDIS_URL": args.redis_url,
     }
@@ -122,12 +123,12 @@ def prepare(args) -> tuple[str, list[str]]:
     call_command("seed_demo", "--no-accounts", verbosity=0)
     user = get_user_model().objects.create_user("soak-reviewer", is_staff=True)
     user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
-    token = key_create(owner=user, name="soak", scopes=ALL_SCOPES)[1]
+    key = key_create(owner=user, name="soak", scopes=ALL_SCOPES)[1]
     slugs = list(Claim.objects.published().values_list("slug", flat=True))
     from django.db import connections
 
     connections.close_all()
-    return token, slugs
+    return key, slugs
 
 
 def start_server(args) -> subprocess.Popen:
@@ -234,10 +235,10 @@ class Stats:
 
 
 class Client(threading.Thread):
-    def __init__(self, n, args, token, slugs, stats, stop):
+    def __init__(self, n, args, key, slugs, stats, stop):
         super().__init__(daemon=True)
         self.n, self.args, self.slugs, self.stats, self.stop = n, args, slugs, stats, stop
-        self.auth = {"Authorization": f"Api-Key {token}"}
+        self.auth = {"Authorization": f"Api-Key {key}"}
         self.rnd = random.Random(n)
         self.count = 0
         # claims: [id, slug, verdict or None, ids of its evidence statements]
@@ -390,12 +391,12 @@ def main() -> int:
     cache = f"Redis {args.redis_url}" if args.redis_url else "per-process memory cache"
     print(f"soak: database {args.database_url}, gunicorn on 127.0.0.1:{args.port} with {args.workers} workers, {cache}")
     recreate_database(args.database_url)
-    token, slugs = prepare(args)
+    key, slugs = prepare(args)
     server = start_server(args)
     stats, stop = Stats(), threading.Event()
     try:
         pids = workers(server.pid)
-        clients = [Client(n, args, token, slugs, stats, stop) for n in range(args.clients)]
+        clients = [Client(n, args, key, slugs, stats, stop) for n in range(args.clients)]
         started = time.monotonic()
         for client in clients:
             client.start()
