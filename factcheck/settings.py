@@ -248,10 +248,12 @@ CAPTURE_MAX_REDIRECTS = int(os.environ.get("FACTCHECK_CAPTURE_MAX_REDIRECTS", "1
 GONE_AFTER = timedelta(days=float(os.environ.get("FACTCHECK_GONE_AFTER_DAYS", "14")))
 
 # Webhooks (README "Webhooks", webhooks/): the time one POST may take, how often the sweep looks for deliveries
-# that are due (the safety net under the enqueued attempts), and the longest Retry-After honoured.
+# that are due (the safety net under the enqueued attempts), the longest Retry-After honoured, and how long every
+# attempt to an endpoint may fail before it is turned off (the specification's five days).
 WEBHOOKS_TIMEOUT = float(os.environ.get("FACTCHECK_WEBHOOKS_TIMEOUT", "15"))
 WEBHOOKS_SWEEP_EVERY = timedelta(seconds=int(os.environ.get("FACTCHECK_WEBHOOKS_SWEEP_SECONDS", "60")))
 WEBHOOKS_RETRY_AFTER_MAX = timedelta(hours=24)
+WEBHOOKS_DISABLE_AFTER = timedelta(days=float(os.environ.get("FACTCHECK_WEBHOOKS_DISABLE_AFTER_DAYS", "5")))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

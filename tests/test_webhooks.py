@@ -3,6 +3,7 @@
 redirects, the address rules and workers that stop."""
 
 import datetime
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
@@ -43,6 +44,13 @@ def published(reviewer, **fields) -> Claim:
     return record.claim_publish(claim=claim, by=reviewer)
 
 
+def site_reader(settings) -> APIClient:
+    """A reader of the API at the site's address (settings.SITE_URL), as the URLs in events name it."""
+    site = urlsplit(settings.SITE_URL)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, site.hostname]
+    return APIClient(HTTP_HOST=site.netloc)
+
+
 def delivery() -> Delivery:
     return Delivery.objects.get()
 
@@ -65,12 +73,18 @@ def test_a_published_claim_arrives_signed_and_verifies(reviewer, endpoint, recei
     assert event["timestamp"] == change.at.isoformat().replace("+00:00", "Z")
     data = event["data"]
     assert data["id"] == got.id and data["change_id"] == str(change.pk)
+    etag = data["claim"].pop("etag")
     assert data["claim"] == {
         "id": claim.pk,
         "slug": claim.slug,
         "url": f"{settings.SITE_URL}/api/v1/claims/{claim.slug}/",
         "html_url": f"{settings.SITE_URL}/claims/{claim.slug}/",
     }
+    # The ETag a reader of the claim's address gets: sent back in If-None-Match, nothing to read.
+    reader = site_reader(settings)
+    assert reader.get(data["claim"]["url"], HTTP_IF_NONE_MATCH=etag).status_code == 304
+    record.claim_add_note(claim=claim, by=reviewer, kind="update", reason="More evidence came in.")
+    assert reader.get(data["claim"]["url"], HTTP_IF_NONE_MATCH=etag).status_code == 200
     assert (data["verdict"], data["status"], data["slug"]) == ("false", "published", claim.slug)
     assert len(got.body) < 2000  # small
     sent = delivery()
@@ -175,11 +189,14 @@ def test_a_source_that_drifted_is_a_source_changed_event(reviewer, endpoint, rec
     assert got.verified
     assert got.event["type"] == "source.changed"
     data = got.event["data"]
+    etag = data["source"].pop("etag")
     assert data["source"] == {
         "id": source.pk,
         "url": f"{settings.SITE_URL}/api/v1/sources/{source.pk}/",
         "html_url": f"{settings.SITE_URL}/sources/{source.pk}/",
     }
+    reader = site_reader(settings)
+    assert reader.get(data["source"]["url"]).headers["ETag"] == etag
     assert (data["change"], data["url"], data["source_id"]) == ("drifted", source.url, source.pk)
 
 
@@ -264,6 +281,77 @@ def test_410_disables_the_endpoint_with_the_reason(reviewer, endpoint, receiver)
     services.sweep()
     run_tasks()
     assert len(receiver.received) == 1 and Delivery.objects.count() == 1
+
+
+def test_an_endpoint_that_fails_everything_for_five_days_is_turned_off_and_what_waits_goes_when_it_is_on(
+    reviewer, client_user, receiver
+):
+    receiver.answers = [(500, {}, "down")] * 100
+    with freeze_time(T0) as clock:
+        endpoint = services.endpoint_create(owner=client_user, url=receiver.url)
+        receiver.secret = endpoint.secret
+        clock.tick(60)
+        published(reviewer, text="Published on the first day.")
+        run_tasks()
+        clock.move_to(T0 + datetime.timedelta(days=4))
+        published(reviewer, text="Published on the fifth day.")
+        run_tasks()
+        endpoint.refresh_from_db()
+        assert endpoint.is_active  # four days of failures: still on
+
+        clock.move_to(T0 + datetime.timedelta(days=5, minutes=2))
+        run_tasks()  # the retries due now fail too
+        endpoint.refresh_from_db()
+        assert not endpoint.is_active and endpoint.disabled_at == timezone.now()
+        assert "Every attempt failed since 2026-12-02 09:01 UTC" in endpoint.disabled_reason
+        assert "HTTP 500" in endpoint.disabled_reason
+        assert sorted(Delivery.objects.values_list("state", flat=True)) == ["failed", "failed"]
+
+        tried = len(receiver.received)
+        off = published(reviewer, text="Published while the endpoint is off.")
+        clock.move_to(timezone.now() + datetime.timedelta(hours=1))
+        services.sweep()
+        run_tasks()
+        assert len(receiver.received) == tried  # off: nothing is sent, nothing new is made for it
+        assert Delivery.objects.count() == 2
+
+        receiver.answers = []  # it answers again, and its owner turns it on
+        services.endpoint_enable(endpoint=endpoint)
+        clock.move_to(timezone.now() + datetime.timedelta(minutes=11))
+        services.sweep()
+        run_tasks()
+        assert sorted(Delivery.objects.values_list("state", flat=True)) == ["delivered", "delivered"]
+        # What happened while it was off is in the changes feed, after the last event it got.
+        [last] = [r for r in receiver.received if r.verified][-1:]
+        page = APIClient().get(last.event["data"]["changes_after"]).json()
+        assert off.slug in [c["claim"]["slug"] for c in page["results"]]
+
+        # Turned on again, the clock starts again: one failure the next day is retried, not turned off.
+        receiver.answers = [(500, {}, "down again")]
+        clock.move_to(timezone.now() + datetime.timedelta(days=1))
+        published(reviewer, text="Published the day after.")
+        run_tasks()
+        endpoint.refresh_from_db()
+        assert endpoint.is_active
+
+
+def test_an_endpoint_that_delivered_within_five_days_stays_on(reviewer, client_user, receiver):
+    with freeze_time(T0) as clock:
+        endpoint = services.endpoint_create(owner=client_user, url=receiver.url)
+        receiver.secret = endpoint.secret
+        clock.tick(60)
+        receiver.answers = [(500, {}, "down")]
+        published(reviewer, text="A failure on the first day.")
+        run_tasks()
+        clock.move_to(T0 + datetime.timedelta(days=1))
+        receiver.answers = [(200, {}, "ok")] + [(500, {}, "down")] * 50
+        published(reviewer, text="Delivered on the second day.")
+        run_tasks()
+        clock.move_to(T0 + datetime.timedelta(days=5, minutes=2))
+        published(reviewer, text="A failure after five days.")
+        run_tasks()
+        endpoint.refresh_from_db()
+        assert endpoint.is_active
 
 
 def test_a_redirect_is_a_failure_and_is_not_followed(reviewer, endpoint, receiver):

@@ -19,7 +19,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -27,6 +27,7 @@ from standardwebhooks import Webhook
 from archive.fetch import Refused, check_url, fetch
 from background.tasks import enqueue
 from claims.api.changes import CURSOR_PARAM, ROW_FIELDS, change_item, encode_cursor, public_changes
+from claims.api.views import ClaimViewSet, SourceViewSet, public_etags
 
 from .models import EVENT_TYPES, TEST_EVENT, Attempt, Delivery, Dispatch, Endpoint
 
@@ -176,17 +177,26 @@ def event_id(change_id: int) -> str:
     return f"msg_{change_id}"
 
 
-def payload_of(row: dict) -> dict:
+def payload_of(row: dict, etags: dict[str, dict[int, str]]) -> dict:
     """The event for a row of `public_changes().values(*ROW_FIELDS)`: small (ids, addresses, the public fields),
-    the claim's or source's address to read the rest from, and `changes_after`: the changes feed from this change on."""
+    the claim's or source's address to read the rest from with the ETag it answers with now (from `etags`, by
+    kind and id; see `current_etags`), and `changes_after`: the changes feed from this change on."""
     item = change_item(row, lambda path: settings.SITE_URL + path)
     feed = f"{settings.SITE_URL}{reverse('api:changes')}?{CURSOR_PARAM}={encode_cursor(row['id'])}"
     data = {"id": event_id(row["id"]), "change_id": item["id"], "changes_after": feed}
     for name in ("claim", "source"):
         if item[name] is not None:
-            data[name] = item[name]
+            data[name] = {**item[name], "etag": etags[name].get(item[name]["id"])}
     data.update(row["data"])
     return {"type": row["kind"], "timestamp": _moment(row["at"]), "data": data}
+
+
+def current_etags(rows: list[dict]) -> dict[str, dict[int, str]]:
+    """The ETags of the claims and sources these changes name, as an anonymous GET of each answers now."""
+    return {
+        "claim": public_etags(ClaimViewSet, {r["claim_id"] for r in rows if r["claim_id"] is not None}),
+        "source": public_etags(SourceViewSet, {r["source_id"] for r in rows if r["source_id"] is not None}),
+    }
 
 
 def dispatch_changes(*, batch: int = DISPATCH_BATCH) -> int:
@@ -204,11 +214,11 @@ def dispatch_changes(*, batch: int = DISPATCH_BATCH) -> int:
             endpoints = list(Endpoint.objects.filter(is_active=True).only("id", "events"))
             now = timezone.now()
             deliveries = []
-            for row in rows:
+            wanted = [row for row in rows if any(e.wants(row["kind"]) for e in endpoints)]
+            etags = current_etags(wanted)
+            for row in wanted:
                 wanting = [e for e in endpoints if e.wants(row["kind"])]
-                if not wanting:
-                    continue
-                body = _body(payload_of(row))
+                body = _body(payload_of(row, etags))
                 deliveries += [
                     Delivery(
                         endpoint=e,
@@ -415,6 +425,13 @@ def _record(delivery, *, at, status, error_code, error, answer, elapsed, retry_a
                 reason=f"The endpoint answered 410 Gone on {at:%Y-%m-%d %H:%M} UTC: it wants no more events.",
             )
             current.state, current.next_attempt_at = Delivery.State.GIVEN_UP, None
+        elif (failing_since := _failing_since(current.endpoint, at)) is not None:
+            endpoint_disable(
+                endpoint=current.endpoint,
+                reason=f"Every attempt failed since {failing_since:%Y-%m-%d %H:%M} UTC (the last: "
+                f"{current.last_error[:200]}). Turn it on again when it answers: what waits is sent then.",
+            )
+            current.state, current.next_attempt_at = Delivery.State.FAILED, timezone.now()
         else:
             current.step += 1
             delay = next_delay(current.step)
@@ -428,6 +445,16 @@ def _record(delivery, *, at, status, error_code, error, answer, elapsed, retry_a
         if current.state == Delivery.State.FAILED:
             _send_soon([current.pk], at=current.next_attempt_at)
     return current
+
+
+def _failing_since(endpoint: Endpoint, now: datetime.datetime) -> datetime.datetime | None:
+    """When the endpoint's failures began, if every attempt to it has failed for WEBHOOKS_DISABLE_AFTER or more (it
+    is then turned off, as the specification advises); else None. The clock starts again at its last delivery and
+    whenever the endpoint is changed or turned on again."""
+    last_ok = endpoint.deliveries.aggregate(last=Max("delivered_at"))["last"]
+    since = max(filter(None, (last_ok, endpoint.updated_at)))
+    first = Attempt.objects.filter(delivery__endpoint=endpoint, at__gt=since).aggregate(first=Min("at"))["first"]
+    return first if first is not None and first <= now - settings.WEBHOOKS_DISABLE_AFTER else None
 
 
 def lost_deliveries(*, now=None, limit: int = 1000):

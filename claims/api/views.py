@@ -2,9 +2,12 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -428,6 +431,25 @@ class EvidenceViewSet(ApiModelViewSet):
 
     def get_queryset(self):
         return Evidence.objects.filter(claim__in=Claim.objects.visible_to(self.request.user))
+
+
+class SiteReader:
+    """What the API's views and serializers read of a request, for an anonymous reader at the site's address
+    (settings.SITE_URL): an object's representation, and so its ETag, made outside a request (webhooks)."""
+
+    user = AnonymousUser()
+    versioning_scheme = None
+    query_params = QueryDict()
+
+    def build_absolute_uri(self, location: str) -> str:
+        return settings.SITE_URL + location
+
+
+def public_etags(viewset_class: type[ApiModelViewSet], pks) -> dict[int, str]:
+    """The ETag an anonymous GET of each object's API address answers with now, by primary key; an object a
+    reader may not see has none."""
+    view = viewset_class(action="retrieve", request=SiteReader(), format_kwarg=None, args=(), kwargs={})
+    return {obj.pk: etag_for(view.representation(obj)) for obj in view.get_queryset().filter(pk__in=pks)}
 
 
 @_described(
