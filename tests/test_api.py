@@ -515,6 +515,18 @@ def test_stale_if_match_on_other_objects(editor_api, story):
     assert editor_api.patch(url, {"title": "Mine"}, HTTP_IF_MATCH="*").status_code == 200
 
 
+def test_a_read_whose_if_match_names_another_version_is_412_in_the_error_shape(story):
+    anon = APIClient()
+    for url in (f"{API}claims/{story['public'].slug}/", f"{API}claims/"):
+        stale = anon.get(url, HTTP_IF_MATCH='"not-this-version"')
+        assert stale.status_code == 412, url
+        assert error(stale)["code"] == "precondition_failed"
+        assert anon.get(url, HTTP_IF_MATCH="*").status_code == 200
+        stale = anon.get(url, HTTP_IF_MATCH='"not-this-version"')  # from the cache now
+        assert (stale.status_code, stale.headers.get("X-Cache")) == (412, None)
+        assert error(stale)["code"] == "precondition_failed"
+
+
 def test_a_claim_saved_in_between_is_a_conflict(editor_api, story, monkeypatch):
     """The version guard: a save landing between this request's read and its write gives 409."""
     from claims import services

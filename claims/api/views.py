@@ -98,6 +98,9 @@ class ApiViewMixin(KeyScopeMixin):
         return response
 
     def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code == status.HTTP_412_PRECONDITION_FAILED and not isinstance(response, Response):
+            # A read whose If-Match names another version: Django's bare 412, given the error shape.
+            response = self.handle_exception(PreconditionFailed())
         response = super().finalize_response(request, response, *args, **kwargs)
         # A shared cache must keep staff answers from anonymous clients, and HTML from JSON.
         patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
