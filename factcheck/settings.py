@@ -32,6 +32,8 @@ if not SECRET_KEY:
     if not (DEBUG or _MODELS_ONLY):
         sys.exit("factcheck: set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development) before starting.")
     SECRET_KEY = "insecure-key-only-for-DJANGO_DEBUG-and-makemigrations"  # noqa: S105
+# Keys it replaced, still accepted for what they signed (sessions, recovery codes) while those run out.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 

@@ -1,11 +1,13 @@
 """Two-factor sign-in for staff (twofactor/): every step through the admin's own pages, as a browser would."""
 
 import base64
+import importlib
 import re
 from io import StringIO
 
 import pytest
 from axes.models import AccessAttempt
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.urls import reverse
 from django_otp.oath import totp
@@ -178,7 +180,8 @@ def test_guided_enrolment_on_first_sign_in(client, editor, required):
         shown = re.findall(r"<li><code>([a-z2-7]{4}-[a-z2-7]{4})</code></li>", page(response))
         assert len(shown) == 10
         stored = set(StaticToken.objects.filter(device__user=editor).values_list("token", flat=True))
-        assert {c.replace("-", "") for c in shown} == stored
+        assert {services.recovery_digest(c) for c in shown} == stored  # kept only as keyed hashes
+        assert not {c.replace("-", "") for c in shown} & stored
         assert "they are not shown again" in page(response)
 
         response = client.post(reverse("twofactor:codes"))
@@ -227,6 +230,28 @@ def test_a_recovery_code_alone(client, editor, required):
     response = client.get(second_step())
     assert "A recovery code" in page(response)
     assert verify(client, codes[3]).status_code == 302
+    assert in_admin(client)
+
+
+def test_recovery_codes_made_before_the_secret_key_was_rotated_still_work(client, editor, required, settings):
+    codes = services.recovery_codes_new(user=editor)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a new secret key for the test of recovery codes after a rotation"
+    sign_in(client, editor)
+    assert verify(client, codes[1]).status_code == 302
+    assert in_admin(client)
+
+
+def test_recovery_codes_stored_in_plain_before_are_hashed_by_the_migration_and_still_work(client, editor, required):
+    plain = StaticToken.random_token()
+    device = services.StaticDevice.objects.create(user=editor, name=services.RECOVERY_NAME, confirmed=True)
+    made_before = StaticToken.objects.create(device=device, token=plain)
+    migration = importlib.import_module("twofactor.migrations.0001_hash_recovery_codes")
+    migration.hash_plain_codes(django_apps, None)
+    made_before.refresh_from_db()
+    assert made_before.token == services.recovery_digest(plain)
+    sign_in(client, editor)
+    assert verify(client, services.format_code(plain)).status_code == 302
     assert in_admin(client)
 
 
@@ -375,7 +400,7 @@ def test_new_recovery_codes_replace_the_old_ones_and_show_once(client, editor, v
     assert response["Location"] == reverse("twofactor:codes")
     shown = re.findall(r"<li><code>([a-z2-7]{4}-[a-z2-7]{4})</code></li>", page(client.get(response["Location"])))
     new = set(StaticToken.objects.values_list("token", flat=True))
-    assert {c.replace("-", "") for c in shown} == new and not new & old
+    assert {services.recovery_digest(c) for c in shown} == new and not new & old
     client.post(reverse("twofactor:codes"))
     assert client.get(reverse("twofactor:codes"))["Location"] == reverse("twofactor:manage")
 
@@ -404,7 +429,7 @@ def test_the_last_device_stays_while_two_factor_is_required(client, editor, veri
 
 def test_without_the_setting_removing_the_last_device_turns_two_factor_off(client, editor, verified, settings):
     settings.REQUIRE_2FA = False
-    codes = StaticToken.objects.values_list("token", flat=True)
+    codes = services.recovery_codes_new(user=editor)
     response = client.post(
         reverse("twofactor:remove"), {"device": f"app:{verified.pk}", "otp_token": codes[0]}, follow=True
     )

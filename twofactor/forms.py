@@ -7,7 +7,7 @@ from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .services import normalize_code
+from .services import normalize_code, recovery_stored
 
 
 def _wait_message(data) -> str:
@@ -40,7 +40,7 @@ def check_code(user, code: str, *, totp: TOTPDevice | None = None, recovery: boo
             if not allowed:
                 refused = data
                 continue
-            if device.verify_token(code):
+            if device.verify_token(recovery_stored(device, code) if model is StaticDevice else code):
                 return device
     if refused is not None:
         raise forms.ValidationError(_wait_message(refused), code="throttled")

@@ -2,7 +2,9 @@
 
 import base64
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -10,6 +12,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 RECOVERY_CODES = 10
 RECOVERY_NAME = "Recovery codes"
+RECOVERY_SALT = "factcheck.twofactor.recovery-code"
 
 
 def totp_pending(*, user) -> TOTPDevice:
@@ -45,13 +48,28 @@ def normalize_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+def recovery_digest(code: str, secret: str | None = None) -> str:
+    """What is stored of a recovery code: a keyed hash (HMAC-SHA256 with the secret key, or `secret`), cut to the
+    16 characters otp_static keeps, so that a copy of the database alone gives no code away."""
+    mac = salted_hmac(RECOVERY_SALT, normalize_code(code), secret=secret, algorithm="sha256").digest()
+    return base64.b32encode(mac).decode()[:16].lower()
+
+
+def recovery_stored(device: StaticDevice, code: str) -> str:
+    """The stored form of `code` among the device's codes, to hand to `verify_token`: made with the secret key, or
+    with one it replaced (SECRET_KEY_FALLBACKS) for codes made before a rotation."""
+    digests = [recovery_digest(code, key) for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)]
+    return device.token_set.filter(token__in=digests).values_list("token", flat=True).first() or digests[0]
+
+
 @transaction.atomic
 def recovery_codes_new(*, user) -> list[str]:
-    """Ten fresh single-use codes in place of any the user had; returned once, for showing once."""
+    """Ten fresh single-use codes in place of any the user had; returned once, for showing once, and stored only
+    as `recovery_digest`s."""
     device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
     tokens = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=token) for token in tokens)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=recovery_digest(token)) for token in tokens)
     return [format_code(token) for token in tokens]
 
 
