@@ -11,6 +11,8 @@ in ``settings.DATABASE_REPLICAS``); without them nothing here runs. See docs/DEP
   shell): they may write and read back.
 - Across requests: a response to a request that wrote sets a signed cookie, and the same client's requests read
   the primary for ``DATABASE_REPLICA_PIN_SECONDS`` after it, longer than a replica is allowed to lag.
+- Credentials are always read from the primary (``PRIMARY_READS``: API keys, sessions), so that a key revoked or
+  expired, or a session ended, is refused at once rather than after a replica's lag.
 - Otherwise a read goes to a replica picked at random (the one an object came from, for its relations).
 - A replica whose connection cannot be opened is left out for ``REPLICA_RETRY_SECONDS`` (in this process), then
   tried again; meanwhile reads go to the other replicas, or to the primary when none answers. A replica that
@@ -37,6 +39,7 @@ PIN_COOKIE = "factcheck_primary"
 PIN_SALT = "claims.db_router.pin"  # the module's old path: kept, so that cookies already signed stay valid
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REPLICA_RETRY_SECONDS = 30
+PRIMARY_READS = frozenset({"apikeys.apikey", "sessions.session"})  # credentials: see above
 
 _down_until: dict[str, float] = {}  # replica alias -> time.monotonic() before which it is left out
 
@@ -79,7 +82,13 @@ class ReplicaRouter:
     def db_for_read(self, model, **hints):
         replicas = settings.DATABASE_REPLICAS
         state = _request.get()
-        if not replicas or state is None or state.primary or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        if (
+            not replicas
+            or state is None
+            or state.primary
+            or model._meta.label_lower in PRIMARY_READS
+            or connections[DEFAULT_DB_ALIAS].in_atomic_block
+        ):
             return DEFAULT_DB_ALIAS
         instance = hints.get("instance")
         if instance is not None and instance._state.db in replicas and replica_reachable(instance._state.db):
