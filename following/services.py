@@ -332,6 +332,9 @@ def _receive(site: FollowedSite, entry: Received, user, *, now) -> str:
     followed.textual_rating = item.textual_rating
     followed.claimreview = entry.data
     followed.updated_at = now
+    if followed.state == State.IMPORTED and followed.external_review is None:
+        # An editor deleted the review made of it: their decision, kept as a dismissal is, not undone by an update.
+        followed.state = State.DISMISSED
     if followed.state == State.DISMISSED:
         followed.save()
         return "dismissed"

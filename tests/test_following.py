@@ -16,6 +16,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from archive import fetch
+from claims import services as record
 from claims.api.changes import decode_cursor, encode_cursor
 from claims.models import Claim, ExternalReview, Status
 from claims.search import trigram_similarity
@@ -350,6 +351,23 @@ def test_a_new_verdict_updates_the_review_and_a_retraction_withdraws_it(other):
     assert not ExternalReview.objects.exists()
     assert ExternalReview.history.filter(history_type="-").count() == 1  # its history keeps what it said
     assert set(FollowedReview.objects.values_list("state", flat=True)) == {State.RETRACTED}
+    site.refresh_from_db()
+    assert (site.reviews_imported, site.suggestions) == (0, 0)
+
+
+def test_a_review_an_editor_deleted_is_not_brought_back_by_the_next_update(other, reviewer):
+    PublishedClaimFactory(text=LEAK)
+    other.publish("leak", LEAK)
+    site = follow(other)
+    poll(site)
+    record.external_review_delete(review=ExternalReview.objects.get(), by=reviewer)
+
+    other.rate("leak", "mixed")
+    result = poll(site)
+    assert (result.changes, result.imported) == (1, 0)
+    assert not ExternalReview.objects.exists()
+    followed = FollowedReview.objects.get()
+    assert (followed.state, followed.textual_rating) == (State.DISMISSED, "Mixed")  # as last received
     site.refresh_from_db()
     assert (site.reviews_imported, site.suggestions) == (0, 0)
 
