@@ -18,7 +18,7 @@ from freezegun import freeze_time
 
 from claims.models import Topic
 from tests.factories import ClaimFactory, EditorFactory
-from twofactor import services
+from twofactor import policy, services
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 LIMIT = 5
@@ -139,6 +139,17 @@ def test_setting_off_staff_who_enrolled_are_still_asked(client, editor):
     assert client.get(reverse("admin:index"))["Location"] == second_step()
     assert verify(client, code(device)).status_code == 302
     assert in_admin(client)
+
+
+def test_setting_off_a_device_set_up_elsewhere_reaches_a_password_only_session_within_a_minute(client, editor):
+    with freeze_time() as clock:
+        sign_in(client, editor)
+        assert in_admin(client)  # no device: the password alone
+        device = app(editor)  # set up in another session
+        clock.tick(policy.ENROLLED_RECHECK_SECONDS + 1)
+        assert client.get(reverse("admin:index"))["Location"] == second_step()
+        assert verify(client, code(device)).status_code == 302
+        assert in_admin(client)
 
 
 def test_an_unknown_next_is_not_followed(client, editor):

@@ -4,11 +4,16 @@ A staff member must when REQUIRE_2FA is on (FACTCHECK_REQUIRE_2FA), or when they
 (enrolled = asked). A session that passed only the password is then good for the second step alone.
 """
 
+import time
+
 from django.conf import settings
 from django_otp import user_has_device
 
-# Whether the session's user had a device when they signed in (kept so that a request costs no device query).
+# [whether the session's user has a device, when that was looked up (Unix time)]: kept so that a request costs no
+# device query. "No device" is looked up again after ENROLLED_RECHECK_SECONDS, so that a device set up in another
+# session (or added by an administrator) reaches this one within that time.
 ENROLLED = "twofactor_enrolled"
+ENROLLED_RECHECK_SECONDS = 60
 
 
 def is_verified(user) -> bool:
@@ -17,13 +22,15 @@ def is_verified(user) -> bool:
 
 def remember_enrolment(request, user) -> bool:
     enrolled = user_has_device(user)
-    request.session[ENROLLED] = enrolled
+    request.session[ENROLLED] = [enrolled, time.time()]
     return enrolled
 
 
 def enrolled(request, user) -> bool:
     value = request.session.get(ENROLLED)
-    return remember_enrolment(request, user) if value is None else value
+    if isinstance(value, list) and (value[0] or time.time() - value[1] < ENROLLED_RECHECK_SECONDS):
+        return value[0]
+    return remember_enrolment(request, user)
 
 
 def must_verify(request, user) -> bool:
