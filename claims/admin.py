@@ -179,7 +179,9 @@ WRITES = {
     Topic: Writes("topic", services.topic_create, services.topic_update, services.topic_delete),
     Speaker: Writes("speaker", services.speaker_create, services.speaker_update, services.speaker_delete),
     Source: Writes("source", services.source_create, services.source_update, services.source_delete),
-    Statement: Writes("statement", services.statement_create, services.statement_update, services.statement_delete),
+    Statement: Writes(
+        "statement", services.statement_create, services.statement_update, services.statement_delete, True
+    ),
     Evidence: Writes("evidence", services.evidence_create, services.evidence_update, services.evidence_delete, True),
     ExternalReview: Writes(
         "review", services.external_review_create, services.external_review_update, services.external_review_delete

@@ -693,23 +693,30 @@ def source_delete(*, source: Source, by) -> None:
 
 
 @transaction.atomic
-def statement_create(*, by, at=None, **fields) -> Statement:
+def statement_create(*, by, at=None, note_kind: str = "", note_reason: str = "", **fields) -> Statement:
+    """A new statement (no claim cites it yet: the public note goes with the evidence that will)."""
     return _record_create(Statement, "claims.add_statement", by, at, fields)
 
 
 @transaction.atomic
-def statement_update(*, statement: Statement, by, at=None, **fields) -> Statement:
-    """Change a statement. Cited by a published claim, its words are part of that fact check: a reviewer's."""
-    if (
-        any(getattr(statement, k) != v for k, v in fields.items())
-        and statement.evidence.filter(claim__status__in=workflow.PUBLIC_STATUSES).exists()
-    ):
-        _require_reviewer(by)
+def statement_update(
+    *, statement: Statement, by, note_kind: str = "", note_reason: str = "", at=None, **fields
+) -> Statement:
+    """Change a statement. Cited by a published claim, its words are part of that fact check: a reviewer's, with a
+    public note on each published claim citing it (readers see the evidence changed in its history). A claim
+    withdrawn is left as it was withdrawn."""
+    if any(getattr(statement, k) != v for k, v in fields.items()):
+        citing = Claim.objects.filter(evidence__statement=statement).distinct().order_by("pk")
+        if citing.filter(status__in=workflow.PUBLIC_STATUSES).exists():
+            _require_reviewer(by)
+        for claim in citing.filter(status=Status.PUBLISHED):
+            _evidence_rule(claim, by, note_kind, note_reason, "evidence", at=at)
     return _record_update(statement, "claims.change_statement", by, at, fields)
 
 
 @transaction.atomic
-def statement_delete(*, statement: Statement, by) -> None:
+def statement_delete(*, statement: Statement, by, note_kind: str = "", note_reason: str = "", at=None) -> None:
+    """Delete a statement no claim cites (evidence protects the others)."""
     _record_delete(statement, "claims.delete_statement", by)
 
 

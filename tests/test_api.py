@@ -12,7 +12,18 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims.models import Claim, Evidence, Source, Speaker, Status, Verdict, VerdictChange
+from claims.models import (
+    Claim,
+    Evidence,
+    PublicChange,
+    PublicNote,
+    Source,
+    Speaker,
+    Statement,
+    Status,
+    Verdict,
+    VerdictChange,
+)
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
@@ -273,9 +284,9 @@ CHANGES = {
 # Per role: the status of a PATCH and of a DELETE of a visible object. Reviewers delete what nothing uses;
 # a source, statement or speaker still linked answers 409 (in use), and so does a claim with a verdict history.
 # What readers see of the published claim (its fields, its evidence, the statements it cites) changes only through
-# a reviewer (editors: 403 published_claim_locked), its fields and evidence with a public note.
+# a reviewer (editors: 403 published_claim_locked), with a public note.
 LOCKED = {"claims", "statements", "evidence"}
-NOTED = {"claims", "evidence"}
+NOTED = LOCKED
 NOTE = {"note_kind": "update", "note_reason": "Reworded for clarity."}
 WRITES = {
     "anonymous": {"patch": dict.fromkeys(CHANGES, 401), "delete": dict.fromkeys(CHANGES, 401)},
@@ -313,6 +324,26 @@ def test_changing_and_deleting_every_endpoint_by_role(clients, reader, story, wh
     deleted = client.delete(url, note, format="json")
     assert deleted.status_code == WRITES[who]["delete"][endpoint]
     assert (APIClient().get(url).status_code == 404) is (deleted.status_code == 204)
+
+
+def test_a_statement_a_published_claim_quotes_changes_with_a_public_note_on_that_claim(reviewer_api, story):
+    statement, claim = story["public_statement"], story["public"]
+    url = f"{API}statements/{statement.pk}/"
+    refused = reviewer_api.patch(url, {"text": "Words put in their mouth."}, format="json")
+    assert refused.status_code == 400
+    assert set(error(refused)["fields"]) == {"note_kind", "note_reason"}
+    assert Statement.objects.get(pk=statement.pk).text == statement.text
+    before = PublicChange.objects.count()
+
+    body = {"text": "The words as the source has them now.", "note_kind": "correction", "note_reason": "Misquoted."}
+    assert reviewer_api.patch(url, body, format="json").status_code == 200
+    note = PublicNote.objects.get(claim=claim)
+    assert (note.kind, note.reason, note.changed_fields) == ("correction", "Misquoted.", ["evidence"])
+    change = PublicChange.objects.exclude(pk__lte=before).get()
+    assert (change.kind, change.claim_id) == ("correction.published", claim.pk)
+    shown = APIClient().get(f"{API}claims/{claim.slug}/").json()
+    assert "The words as the source has them now." in str(shown["evidence"])
+    assert shown["public_notes"][0]["reason"] == "Misquoted."
 
 
 def test_what_a_client_may_not_see_is_404_for_writes_too(story, reader):

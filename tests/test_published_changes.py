@@ -331,6 +331,24 @@ def test_the_evidence_and_statement_pages_refuse_editors_on_a_published_claim(ed
     assert Statement.history.count() == before
 
 
+def test_a_reviewer_changes_a_quoted_statement_with_a_note_that_the_claim_shows(reviewer_client, published):
+    statement = published.evidence.get().statement
+    url = admin_url("statement", "change", statement.pk)
+    data = form_data(reviewer_client.get(url))
+    data["text"] = "The words as the source has them now."
+    response = reviewer_client.post(url, data)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"note_kind", "note_reason"}
+    assert Statement.objects.get(pk=statement.pk).text == statement.text
+    data.update(NOTE)
+    assert reviewer_client.post(url, data).status_code == 302
+    assert Statement.objects.get(pk=statement.pk).text == "The words as the source has them now."
+    note = PublicNote.objects.get(claim=published)
+    assert (note.kind, note.changed_fields) == ("correction", ["evidence"])
+    page = reviewer_client.get(published.get_absolute_url()).content.decode()
+    assert "We misquoted the company." in page and "The words as the source has them now." in page
+
+
 def test_an_editor_proposes_and_a_reviewer_closes(editor_client, editor, reviewer, published):
     from django.test import Client
 

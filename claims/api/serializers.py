@@ -428,14 +428,29 @@ class StatementSerializer(ApiModelSerializer):
     update_service = staticmethod(services.statement_update)
     delete_service = staticmethod(services.statement_delete)
 
+    service_inputs = ("note_kind", "note_reason")
+
     source = VisibleRelatedField(Source, help_text="The id of the source the statement is in.")
     speaker = VisibleRelatedField(
         Speaker, allow_null=True, required=False, help_text="The id of who said it; null when unattributed."
     )
+    note_kind = note_kind_field()
+    note_reason = note_reason_field()
 
     class Meta:
         model = Statement
-        fields = ["id", "source", "speaker", "text", "is_quote", "stated_on", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "source",
+            "speaker",
+            "text",
+            "is_quote",
+            "stated_on",
+            "created_at",
+            "updated_at",
+            "note_kind",
+            "note_reason",
+        ]
 
 
 class EvidenceSerializer(ApiModelSerializer):

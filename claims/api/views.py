@@ -412,7 +412,15 @@ class CaptureViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ReadOnlyModelViewS
         )
 
 
-@_described("statement", "statements", "id")
+@_described(
+    "statement",
+    "statements",
+    "id",
+    changed=" Cited by a published claim, a statement's words are part of that fact check: a change needs the "
+    "publish permission and a public note, `note_kind` (update or correction) and `note_reason` (else 400), "
+    "which each published claim citing it shows in its history.",
+    created=" (`note_kind` and `note_reason` are for changes: no claim cites a new statement yet.)",
+)
 class StatementViewSet(ApiModelViewSet):
     serializer_class = s.StatementSerializer
     filterset_class = StatementFilter
