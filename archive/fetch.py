@@ -5,13 +5,14 @@ settings.ALLOW_LOOPBACK), link-local, multicast, reserved or otherwise non-publi
 resolved once, by requests-hardened's adapter, which connects to the very address it checked; this module
 adds its stricter rules on that same address, before any connection, for the first request and every
 redirect. Limits: the decoded body's size (CAPTURE_MAX_BYTES), the time to connect and the whole fetch's
-wall-clock time (a deadline that cuts a slow drip too), and the number of redirects.
+wall-clock time (a deadline that cuts a slow DNS lookup and a slow drip too), and the number of redirects.
 """
 
 import contextlib
 import http.client
 import ipaddress
 import logging
+import math
 import socket
 import threading
 import time
@@ -193,6 +194,7 @@ class _GuardedAdapter(IPFilterAdapter):
     def __init__(self, *, is_https_proto: bool, allow_loopback: bool):
         self.sockets: list[socket.socket] = []
         self.aborted = False
+        self.deadline, self.time_limit = math.inf, math.inf  # when the fetch must be done by, and its limit (_Fetch)
         self.last_address = ""
         self.lock = threading.Lock()
         super().__init__(is_https_proto=is_https_proto, allow_loopback=allow_loopback)
@@ -207,7 +209,9 @@ class _GuardedAdapter(IPFilterAdapter):
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host = urlsplit(request.url).hostname or ""
         try:
-            host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+            host_params, pool_kwargs = self._resolved(host, super().build_connection_pool_key_attributes)(
+                request, verify, cert
+            )
         except InvalidIPAddress as exc:
             raise Refused("refused_address", self._refusal(host, exc.args[0])) from None
         ip = ipaddress.ip_address(host_params["host"].strip("[]"))
@@ -215,6 +219,30 @@ class _GuardedAdapter(IPFilterAdapter):
             raise Refused("refused_address", self._refusal(host, ip))
         self.last_address = str(ip)
         return host_params, pool_kwargs
+
+    def _resolved(self, host: str, resolve):
+        """`resolve` (which looks the name up in DNS) run in a thread of its own, waited for until the deadline: a
+        lookup cannot be interrupted, so a slow one is left behind rather than let past the fetch's time limit."""
+
+        def within_deadline(*args):
+            answer: dict = {}
+
+            def run():
+                try:
+                    answer["value"] = resolve(*args)
+                except BaseException as exc:  # handed to the caller's thread
+                    answer["error"] = exc
+
+            lookup = threading.Thread(target=run, daemon=True, name=f"dns {host}")
+            lookup.start()
+            lookup.join(max(self.deadline - time.monotonic(), 0.0))
+            if lookup.is_alive():
+                raise _Stop("timeout", f"{host} did not resolve within {self.time_limit:g} s (DNS)")
+            if "error" in answer:
+                raise answer["error"]
+            return answer["value"]
+
+        return within_deadline
 
     def _refusal(self, host: str, ip: Address) -> str:
         problem = address_problem(ip, allow_loopback=self._allow_loopback) or "not a public address"
@@ -346,6 +374,7 @@ class _Fetch:
         adapters = []
         for prefix, https in (("http://", False), ("https://", True)):
             adapters.append(_GuardedAdapter(is_https_proto=https, allow_loopback=allow_loopback))
+            adapters[-1].deadline, adapters[-1].time_limit = self.deadline, self.timeout
             session.mount(prefix, adapters[-1])
 
         def expire():

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import ipaddress
 import socket
+import time
 import tracemalloc
 from datetime import datetime
 from io import BytesIO
@@ -301,6 +302,23 @@ def test_a_name_that_does_not_resolve_is_a_dns_error(resolve, connections):
     fetched = fetch("http://nowhere.example.test/")
 
     assert (fetched.error_code, fetched.error) == ("dns", "nowhere.example.test has no address (DNS)")
+    assert connections == []
+
+
+def test_a_name_that_resolves_slowly_is_cut_at_the_deadline(monkeypatch, connections):
+    def slow_dns(*args, **kwargs):
+        time.sleep(5)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_dns)
+    started = time.monotonic()
+    fetched = fetch("http://slow-dns.example.test/", timeout=0.5)
+
+    assert time.monotonic() - started < 2
+    assert (fetched.error_code, fetched.error) == (
+        "timeout",
+        "slow-dns.example.test did not resolve within 0.5 s (DNS)",
+    )
     assert connections == []
 
 
