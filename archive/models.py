@@ -65,6 +65,9 @@ class Capture(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its fetch was last handed to a worker (the watch asks again if lost)."
+    )
     captured_at = models.DateTimeField(null=True, blank=True, db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     change = models.CharField(max_length=10, choices=Change.choices, blank=True)
@@ -91,7 +94,10 @@ class Capture(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["source", "-requested_at"], name="capture_source_newest")]
+        indexes = [
+            models.Index(fields=["source", "-requested_at"], name="capture_source_newest"),
+            models.Index(fields=["enqueued_at"], name="capture_pending", condition=models.Q(state="pending")),
+        ]
 
     def __str__(self):
         when = self.captured_at or self.requested_at

@@ -61,6 +61,7 @@ def capture_request(*, source: Source, reason: str, by=None, at=None, run: bool 
         reason=reason,
         requested_by=by if by is not None and by.is_authenticated else None,
         requested_at=now,
+        enqueued_at=now if run else None,
         url=source.url,
     )
     if run:
@@ -68,6 +69,25 @@ def capture_request(*, source: Source, reason: str, by=None, at=None, run: bool 
 
         enqueue(capture_source, capture.pk)
     return capture
+
+
+@transaction.atomic
+def requeue_lost(*, now=None, limit: int | None = None) -> int:
+    """Hand again to a worker the captures whose fetch was handed over more than WATCH_LEASE ago and never
+    recorded: a worker stopped mid-fetch, or a queue lost the task. Answers how many. A capture fetched twice is
+    recorded once (capture_run does nothing for one that is done)."""
+    from .tasks import capture_source
+
+    now = now or timezone.now()
+    lost = list(
+        Capture.objects.filter(state=Capture.State.PENDING, enqueued_at__lt=now - settings.WATCH_LEASE)
+        .order_by("enqueued_at")
+        .values_list("pk", flat=True)[: limit or settings.WATCH_BATCH]
+    )
+    Capture.objects.filter(pk__in=lost).update(enqueued_at=now)
+    for pk in lost:
+        enqueue(capture_source, pk)
+    return len(lost)
 
 
 def capture_run(capture_id: int, *, at=None) -> Capture | None:
@@ -257,14 +277,17 @@ def check_due(*, now=None, limit: int | None = None, run: bool = True) -> list[C
     bounded by the sources due, not by all sources (an index on next_check_at)."""
     now = now or timezone.now()
     limit = limit or settings.WATCH_BATCH
+    waiting = Capture.objects.filter(source=OuterRef("source"), state=Capture.State.PENDING, enqueued_at__isnull=False)
     with transaction.atomic():
-        due = Watch.objects.due(now).select_related("source").annotate(cited=_cited())
+        due = Watch.objects.due(now).select_related("source").annotate(cited=_cited(), waiting=Exists(waiting))
         if transaction.get_connection().features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         due = list(due[:limit])
         captures, resting = [], []
         for watch in due:
-            if watch.cited:
+            if watch.waiting:
+                watch.next_check_at = now + settings.WATCH_LEASE  # its capture is still to come (requeue_lost)
+            elif watch.cited:
                 captures.append(capture_request(source=watch.source, reason=Capture.Reason.WATCH, at=now, run=run))
                 watch.next_check_at = now + settings.WATCH_LEASE  # until the capture is recorded
             else:

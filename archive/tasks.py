@@ -17,7 +17,8 @@ def capture_source(capture_id: int) -> None:
 
 @recurring(every=settings.WATCH_EVERY)
 def watch_tick() -> None:
-    """The watch: ask for captures of the cited sources that are due."""
+    """The watch: ask again for captures whose fetch was lost, then for captures of the cited sources that are due."""
+    services.requeue_lost()
     services.check_due()
 
 

@@ -16,6 +16,7 @@ from archive.signals import source_changed
 from claims import services as record
 from claims.models import Source
 from tests.factories import EvidenceFactory, SourceFactory, StatementFactory
+from tests.helpers import run_tasks
 from tests.pages_server import ARTICLE, REWRITTEN
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +232,32 @@ def test_a_tick_captures_the_cited_sources_due_and_rests_the_others(django_captu
     assert Watch.objects.get(source=due_cited).next_check_at == T0 + services.settings.WATCH_LEASE
     assert Watch.objects.get(source=due_uncited).next_check_at > T0
     assert services.check_due(now=T0) == []  # nothing is due twice
+
+
+def test_a_capture_whose_fetch_was_lost_is_asked_for_again_not_twice(fake_fetch, django_capture_on_commit_callbacks):
+    """A worker stopped mid-fetch (or a queue that lost the task) leaves a capture pending: after the watch's lease
+    the tick hands the same capture to a worker again, and the watch makes no second one meanwhile."""
+    source = cited_source(url="https://news.example.org/leak")
+    fake_fetch.answers[source.url] = ARTICLE
+    Watch.objects.update_or_create(source=source, defaults={"next_check_at": T0 - datetime.timedelta(minutes=1)})
+    with django_capture_on_commit_callbacks(execute=True):
+        [asked] = services.check_due(now=T0)
+    default_task_backend.clear()  # the worker that took it was killed
+    lease = services.settings.WATCH_LEASE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requeue_lost(now=T0 + lease - datetime.timedelta(minutes=1)) == 0  # not lost yet
+        later = T0 + lease + datetime.timedelta(minutes=1)
+        assert services.requeue_lost(now=later) == 1
+        assert services.check_due(now=later) == []  # the watch waits for that capture, makes no other
+    assert [(r.task.name, r.args) for r in default_task_backend.results] == [("capture_source", [asked.pk])]
+    assert services.requeue_lost(now=later) == 0  # handed over again just now
+
+    run_tasks()
+    asked.refresh_from_db()
+    assert asked.state == Capture.State.DONE and asked.text
+    assert Capture.objects.count() == 1 and fake_fetch.calls == [source.url]
+    assert services.requeue_lost(now=later + 2 * lease) == 0
 
 
 def test_a_ticks_cost_is_bounded_by_the_sources_due(django_assert_max_num_queries, django_capture_on_commit_callbacks):
