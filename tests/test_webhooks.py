@@ -298,6 +298,7 @@ def test_an_endpoint_that_fails_everything_for_five_days_is_turned_off_and_what_
         run_tasks()
         endpoint.refresh_from_db()
         assert endpoint.is_active  # four days of failures: still on
+        assert endpoint.failing_since == T0 + datetime.timedelta(seconds=60)
 
         clock.move_to(T0 + datetime.timedelta(days=5, minutes=2))
         run_tasks()  # the retries due now fail too
@@ -321,6 +322,8 @@ def test_an_endpoint_that_fails_everything_for_five_days_is_turned_off_and_what_
         services.sweep()
         run_tasks()
         assert sorted(Delivery.objects.values_list("state", flat=True)) == ["delivered", "delivered"]
+        endpoint.refresh_from_db()
+        assert endpoint.is_active and endpoint.failing_since is None
         # What happened while it was off is in the changes feed, after the last event it got.
         [last] = [r for r in receiver.received if r.verified][-1:]
         page = APIClient().get(last.event["data"]["changes_after"]).json()

@@ -37,11 +37,11 @@ class EndpointForm(forms.ModelForm):
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
     form = EndpointForm
-    list_display = ["url", "owner", "is_active", "disabled_reason", "created_at"]
+    list_display = ["url", "owner", "is_active", "failing_since", "disabled_reason", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "description", "owner__username"]
     raw_id_fields = ["owner"]
-    readonly_fields = ["disabled_reason", "disabled_at", "created_at", "updated_at", "deliveries"]
+    readonly_fields = ["disabled_reason", "disabled_at", "failing_since", "created_at", "updated_at", "deliveries"]
     actions = ["send_test", "turn_off", "turn_on", "rotate_secret"]
 
     @admin.display(description="deliveries")

@@ -74,8 +74,8 @@ class EndpointSerializer(StrictInputMixin, serializers.ModelSerializer):
     )
     is_active = serializers.BooleanField(
         required=False,
-        help_text="Off: nothing is sent (an endpoint answering 410 Gone is turned off, with the reason). Set it "
-        "true again to resume; what waited is sent on.",
+        help_text="Off: nothing is sent (an endpoint answering 410 Gone, or failing every attempt for five days "
+        "(`failing_since`), is turned off, with the reason). Set it true again to resume; what waited is sent on.",
     )
     deliveries = serializers.SerializerMethodField(help_text="Its deliveries and their attempts.")
 
@@ -89,11 +89,20 @@ class EndpointSerializer(StrictInputMixin, serializers.ModelSerializer):
             "is_active",
             "disabled_reason",
             "disabled_at",
+            "failing_since",
             "created_at",
             "updated_at",
             "deliveries",
         ]
-        read_only_fields = ["id", "disabled_reason", "disabled_at", "created_at", "updated_at", "deliveries"]
+        read_only_fields = [
+            "id",
+            "disabled_reason",
+            "disabled_at",
+            "failing_since",
+            "created_at",
+            "updated_at",
+            "deliveries",
+        ]
 
     def get_deliveries(self, endpoint) -> str:
         path = reverse("webhooks_api:endpoint-deliveries", kwargs={"pk": endpoint.pk})

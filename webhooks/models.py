@@ -28,6 +28,12 @@ class Endpoint(models.Model):
     is_active = models.BooleanField("active", default=True)
     disabled_reason = models.CharField(max_length=500, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Every attempt since then failed (cleared by a delivery, a change, or turning it on again).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -19,7 +19,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -126,7 +126,7 @@ def endpoint_update(*, endpoint: Endpoint, **fields) -> Endpoint:
         current.is_active = bool(fields["is_active"])
         current.disabled_at = None if current.is_active else timezone.now()
         current.disabled_reason = "" if current.is_active else "Turned off by its owner."
-    current.updated_at = timezone.now()
+    current.updated_at, current.failing_since = timezone.now(), None  # changed: the failures' clock starts again
     current.save()
     return current
 
@@ -141,7 +141,7 @@ def endpoint_disable(*, endpoint: Endpoint, reason: str) -> None:
 def endpoint_enable(*, endpoint: Endpoint) -> None:
     """On again: what waits for it (deliveries pending or failed) is sent on."""
     Endpoint.objects.filter(pk=endpoint.pk).update(
-        is_active=True, disabled_reason="", disabled_at=None, updated_at=timezone.now()
+        is_active=True, disabled_reason="", disabled_at=None, failing_since=None, updated_at=timezone.now()
     )
 
 
@@ -417,15 +417,17 @@ def _record(delivery, *, at, status, error_code, error, answer, elapsed, retry_a
         current.lease_until = None
         current.last_status = status
         current.last_error = (error or ("" if ok else f"HTTP {status}"))[:500]
+        failing_since = current.endpoint.failing_since
         if ok:
             current.state, current.delivered_at, current.next_attempt_at = Delivery.State.DELIVERED, at, None
+            Endpoint.objects.filter(pk=current.endpoint_id, failing_since__isnull=False).update(failing_since=None)
         elif status == 410:
             endpoint_disable(
                 endpoint=current.endpoint,
                 reason=f"The endpoint answered 410 Gone on {at:%Y-%m-%d %H:%M} UTC: it wants no more events.",
             )
             current.state, current.next_attempt_at = Delivery.State.GIVEN_UP, None
-        elif (failing_since := _failing_since(current.endpoint, at)) is not None:
+        elif failing_since is not None and failing_since <= at - settings.WEBHOOKS_DISABLE_AFTER:
             endpoint_disable(
                 endpoint=current.endpoint,
                 reason=f"Every attempt failed since {failing_since:%Y-%m-%d %H:%M} UTC (the last: "
@@ -433,6 +435,8 @@ def _record(delivery, *, at, status, error_code, error, answer, elapsed, retry_a
             )
             current.state, current.next_attempt_at = Delivery.State.FAILED, timezone.now()
         else:
+            if failing_since is None:
+                Endpoint.objects.filter(pk=current.endpoint_id, failing_since__isnull=True).update(failing_since=at)
             current.step += 1
             delay = next_delay(current.step)
             if delay is None:
@@ -445,16 +449,6 @@ def _record(delivery, *, at, status, error_code, error, answer, elapsed, retry_a
         if current.state == Delivery.State.FAILED:
             _send_soon([current.pk], at=current.next_attempt_at)
     return current
-
-
-def _failing_since(endpoint: Endpoint, now: datetime.datetime) -> datetime.datetime | None:
-    """When the endpoint's failures began, if every attempt to it has failed for WEBHOOKS_DISABLE_AFTER or more (it
-    is then turned off, as the specification advises); else None. The clock starts again at its last delivery and
-    whenever the endpoint is changed or turned on again."""
-    last_ok = endpoint.deliveries.aggregate(last=Max("delivered_at"))["last"]
-    since = max(filter(None, (last_ok, endpoint.updated_at)))
-    first = Attempt.objects.filter(delivery__endpoint=endpoint, at__gt=since).aggregate(first=Min("at"))["first"]
-    return first if first is not None and first <= now - settings.WEBHOOKS_DISABLE_AFTER else None
 
 
 def lost_deliveries(*, now=None, limit: int = 1000):
