@@ -116,6 +116,13 @@ class FollowedSiteAdmin(admin.ModelAdmin):
     def error(self, obj):
         return obj.last_error[:120] + ("…" if len(obj.last_error) > 120 else "") if obj.last_error else ""
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None and request.method == "POST":
+            # Adding one asks the other site over the network (the form's clean): not inside a transaction, as the
+            # admin would open; services.follow writes in one of its own.
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:

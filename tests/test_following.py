@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
@@ -542,6 +543,23 @@ def test_admin_follows_a_site_and_never_shows_its_key_again(admin_client, other)
     assert FollowedSite.objects.values_list("name", "api_key").get() == ("Partner", KEY)
     admin_client.post(change_url, {"name": "Partner", "api_key": "NewKey.987"})
     assert FollowedSite.objects.get().api_key == "NewKey.987"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_asks_the_other_site_outside_any_transaction(admin_client, other, monkeypatch):
+    asked_in_a_transaction = []
+    check_site = services.check_site
+
+    def watched(*args, **kwargs):
+        asked_in_a_transaction.append(connection.in_atomic_block)
+        return check_site(*args, **kwargs)
+
+    monkeypatch.setattr(services, "check_site", watched)
+    url = reverse("admin:following_followedsite_add")
+    response = admin_client.post(url, {"url": other.url, "api_key": KEY, "name": "", "check": "on"})
+    assert response.status_code == 302
+    assert asked_in_a_transaction == [False]
+    assert FollowedSite.objects.get().name == "The Other Desk"
 
 
 def test_admin_refuses_a_site_that_does_not_answer(admin_client, closed_url):
