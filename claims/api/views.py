@@ -121,8 +121,16 @@ class ApiModelViewSet(CachedReadsMixin, ApiViewMixin, viewsets.ModelViewSet):
     lookup_value_regex = ID_LOOKUP
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
+    def representation_serializer(self, instance, *, many: bool = False):
+        """The serializer of what a GET of an object answers (and its ETag is made of)."""
+        return self.get_serializer(instance, many=many)
+
     def representation(self, instance):
-        return self.get_serializer(instance).data
+        return self.representation_serializer(instance).data
+
+    def representations(self, instances) -> list:
+        """representation() of each, with the serializer's fields built once."""
+        return self.representation_serializer(instances, many=True).data
 
     def permission_denied(self, request, message=None, code=None):
         # An object the client may not see is a 404 before it is a 403 (a 403 would say that it exists).
@@ -460,7 +468,8 @@ def public_etags(viewset_class: type[ApiModelViewSet], pks) -> dict[int, str]:
     """The ETag an anonymous GET of each object's API address answers with now, by primary key; an object a
     reader may not see has none."""
     view = viewset_class(action="retrieve", request=SiteReader(), format_kwarg=None, args=(), kwargs={})
-    return {obj.pk: etag_for(view.representation(obj)) for obj in view.get_queryset().filter(pk__in=pks)}
+    objects = list(view.get_queryset().filter(pk__in=pks))
+    return {obj.pk: etag_for(data) for obj, data in zip(objects, view.representations(objects), strict=True)}
 
 
 @_described(
@@ -530,8 +539,8 @@ class ClaimViewSet(ClaimCSVListMixin, ApiModelViewSet):
         # The annotations go along: the cursor may order by one (published_sort, search_rank).
         return super().paginate_queryset(queryset.values(*s.CLAIM_LIST_COLUMNS, *queryset.query.annotations))
 
-    def representation(self, instance):
-        return s.ClaimDetailSerializer(instance, context=self.get_serializer_context()).data
+    def representation_serializer(self, instance, *, many: bool = False):
+        return s.ClaimDetailSerializer(instance, many=many, context=self.get_serializer_context())
 
     def perform_update(self, serializer):
         # The version this request read (under the row lock, and matched by If-Match when sent): claim_update
