@@ -355,7 +355,8 @@ NOTE_FIELDSET = (
     {
         "fields": list(NOTE_FIELDS),
         "description": "A change to what readers see of a published claim (its text, claimant, first appearance, "
-        "summary, topics or evidence) needs a public note: readers see it in the claim's history.",
+        "summary, topics, evidence, or the words of a statement it quotes) needs a public note: readers see it in "
+        "the claim's history.",
     },
 )
 

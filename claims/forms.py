@@ -39,8 +39,8 @@ class PublicNoteFields(forms.Form):
         choices=[("", "---------"), *PublicNote.Kind.choices],
         required=False,
         help_text="Needed when you change what readers see of a published claim (its text, claimant, first "
-        "appearance, summary, topics or evidence). Update: new information or wording. Correction: we got "
-        "something wrong.",
+        "appearance, summary, topics, evidence, or the words of a statement it quotes). Update: new information "
+        "or wording. Correction: we got something wrong.",
     )
     note_reason = forms.CharField(
         label="Public note: reason",
