@@ -27,7 +27,7 @@ from standardwebhooks import Webhook
 from archive.fetch import Refused, check_url, fetch
 from background.tasks import enqueue
 from claims.api.changes import CURSOR_PARAM, ROW_FIELDS, change_item, encode_cursor, public_changes
-from claims.api.views import ClaimViewSet, SourceViewSet, public_etags
+from claims.api.views import ClaimViewSet, SiteReader, SourceViewSet, public_etags
 
 from .models import EVENT_TYPES, TEST_EVENT, Attempt, Delivery, Dispatch, Endpoint
 
@@ -181,7 +181,7 @@ def payload_of(row: dict, etags: dict[str, dict[int, str]]) -> dict:
     """The event for a row of `public_changes().values(*ROW_FIELDS)`: small (ids, addresses, the public fields),
     the claim's or source's address to read the rest from with the ETag it answers with now (from `etags`, by
     kind and id; see `current_etags`), and `changes_after`: the changes feed from this change on."""
-    item = change_item(row, lambda path: settings.SITE_URL + path)
+    item = change_item(row, SiteReader().build_absolute_uri)
     feed = f"{settings.SITE_URL}{reverse('api:changes')}?{CURSOR_PARAM}={encode_cursor(row['id'])}"
     data = {"id": event_id(row["id"]), "change_id": item["id"], "changes_after": feed}
     for name in ("claim", "source"):
@@ -214,10 +214,10 @@ def dispatch_changes(*, batch: int = DISPATCH_BATCH) -> int:
             endpoints = list(Endpoint.objects.filter(is_active=True).only("id", "events"))
             now = timezone.now()
             deliveries = []
-            wanted = [row for row in rows if any(e.wants(row["kind"]) for e in endpoints)]
+            wanting = {row["id"]: [e for e in endpoints if e.wants(row["kind"])] for row in rows}
+            wanted = [row for row in rows if wanting[row["id"]]]
             etags = current_etags(wanted)
             for row in wanted:
-                wanting = [e for e in endpoints if e.wants(row["kind"])]
                 body = _body(payload_of(row, etags))
                 deliveries += [
                     Delivery(
@@ -228,7 +228,7 @@ def dispatch_changes(*, batch: int = DISPATCH_BATCH) -> int:
                         next_attempt_at=now,
                         created_at=now,
                     )
-                    for e in wanting
+                    for e in wanting[row["id"]]
                 ]
             Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=500)
             cursor.position, cursor.updated_at = rows[-1]["id"], now
